@@ -1,0 +1,97 @@
+// Device: the educator's side of Cairn on top of a Replica — the catalog, pursuits, evidence,
+// answers, the reflection, validation against the submission requirements, and submission.
+//
+// Every mutation is one change in the replica's log, so everything works offline and merges
+// with the teacher's other devices and the server. Messages in returned Statuses and validation
+// issues are written for a teacher, not a programmer.
+//
+// Thread-safety: not thread-safe; one thread owns a Device.
+#ifndef CAIRN_DEVICE_H_
+#define CAIRN_DEVICE_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cairn/replica.h"
+#include "cairn/v1/catalog.pb.h"
+#include "cairn/v1/model.pb.h"
+
+namespace cairn {
+
+// Entity type names in the change log.
+inline constexpr std::string_view kMicroCredentialType = "micro_credential";
+inline constexpr std::string_view kPursuitType = "pursuit";
+inline constexpr std::string_view kEvidenceType = "evidence";
+inline constexpr std::string_view kSubmissionType = "submission";
+inline constexpr std::string_view kAssessmentType = "assessment";
+
+// The schema every Cairn replica enforces. Lives for the whole process.
+const Schema& CairnSchema();
+
+// One thing that keeps a pursuit from being submitted.
+struct ValidationIssue {
+  // The requirement concerned: an overview question, artifact or reflection id.
+  std::string requirement_id;
+  std::string message;
+};
+
+class Device {
+ public:
+  static Result<std::unique_ptr<Device>> Open(const std::string& path, Env env = SystemEnv());
+
+  Replica& replica() { return *replica_; }
+
+  // Writes every micro-credential of `catalog` as a catalog entry pinned to catalog.commit().
+  // This is what the server's catalog import does; devices receive the result through sync.
+  Status PublishCatalog(const v1::Catalog& catalog);
+  // The newest version of every micro-credential, by title.
+  Result<std::vector<v1::MicroCredential>> ListMicroCredentials();
+  // A micro-credential by id; the newest version when `version` is empty.
+  Result<v1::MicroCredential> GetMicroCredential(std::string_view id,
+                                                 std::string_view version = {});
+
+  // Starts a pursuit of the newest version of a micro-credential.
+  Result<EntityId> StartPursuit(std::string_view micro_credential_id);
+  Result<v1::Pursuit> GetPursuit(const EntityId& pursuit);
+  Result<std::vector<v1::Pursuit>> ListPursuits();
+
+  Status Answer(const EntityId& pursuit, std::string_view question_id, std::string_view text);
+  Status Reflect(const EntityId& pursuit, std::string_view text);
+
+  // Records evidence already in the blob store (by content address) against an artifact
+  // requirement.
+  Result<EntityId> AddEvidence(const EntityId& pursuit, std::string_view requirement_id,
+                               const EvidenceRef& blob, std::string_view caption);
+  Status RemoveEvidence(const EntityId& evidence);
+  Result<std::vector<v1::EvidenceItem>> ListEvidence(const EntityId& pursuit);
+
+  // Everything that keeps the pursuit from meeting its micro-credential's requirements; empty
+  // when it can be submitted.
+  Result<std::vector<ValidationIssue>> Validate(const EntityId& pursuit);
+  // Freezes the pursuit into an immutable submission, offline. Refused with every validation
+  // issue when the pursuit is not ready.
+  Result<EntityId> Submit(const EntityId& pursuit);
+  Result<std::vector<v1::Submission>> ListSubmissions(const EntityId& pursuit);
+
+  // Unresolved conflicts on free-text fields (answers, reflections, captions).
+  Result<std::vector<Conflict>> Conflicts();
+  // Resolves a conflict by writing the chosen text, which supersedes every concurrent value.
+  Status Resolve(const EntityId& entity, std::string_view field, std::string_view text);
+
+ private:
+  Device(std::unique_ptr<Replica> replica, Env env) : replica_(std::move(replica)), env_(env) {}
+  Result<EntityData> LoadLive(const EntityId& id, std::string_view type, std::string_view noun);
+  Result<v1::MicroCredential> MicroCredentialOf(const EntityData& pursuit);
+
+  std::unique_ptr<Replica> replica_;
+  Env env_;
+};
+
+// Words in `text`: runs of characters between whitespace.
+size_t CountWords(std::string_view text);
+
+}  // namespace cairn
+
+#endif  // CAIRN_DEVICE_H_

@@ -1,0 +1,134 @@
+// Status and Result: Cairn's one error idiom.
+//
+// A Status is either OK (no allocation) or a code from the canonical set below plus a message
+// that says what went wrong, where, and how to fix it. Codes follow google.rpc: the code tells a
+// caller whether retrying can help (Retryable()). Nothing in the core's public API throws; every
+// fallible call returns a [[nodiscard]] Status or Result<T>.
+//
+// Thread-safety: values; safe to copy and move between threads.
+#ifndef CAIRN_STATUS_H_
+#define CAIRN_STATUS_H_
+
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace cairn {
+
+enum class Code : int {
+  kOk = 0,
+  kInvalidArgument = 1,     // the input is wrong; do not retry it unchanged (HTTP 400)
+  kNotFound = 2,            // (404)
+  kAlreadyExists = 3,       // (409)
+  kFailedPrecondition = 4,  // the state must change first, e.g. missing earlier changes (409)
+  kAborted = 5,             // a concurrent conflict; retry the whole operation (409)
+  kOutOfRange = 6,          // (400)
+  kUnauthenticated = 7,     // (401)
+  kPermissionDenied = 8,    // (403)
+  kResourceExhausted = 9,   // a limit or quota was hit (413 / 429)
+  kUnavailable = 10,        // transient; retry with backoff (503)
+  kDataLoss = 11,           // stored data is corrupt (500)
+  kInternal = 12,           // a bug or an unexpected library failure (500)
+};
+
+// Lower-case name of a code, e.g. "invalid_argument".
+std::string_view CodeName(Code code);
+
+// Whether retrying the same call later may succeed.
+bool IsRetryable(Code code);
+
+class [[nodiscard]] Status {
+ public:
+  Status() = default;  // OK
+  Status(Code code, std::string message);
+
+  Status(const Status& other);
+  Status& operator=(const Status& other);
+  Status(Status&&) noexcept = default;
+  Status& operator=(Status&&) noexcept = default;
+  ~Status() = default;
+
+  static Status Ok() { return {}; }
+
+  bool ok() const { return rep_ == nullptr; }
+  Code code() const { return rep_ ? rep_->code : Code::kOk; }
+  // Empty for OK.
+  const std::string& message() const;
+  bool retryable() const { return IsRetryable(code()); }
+
+  // "invalid_argument: <message>", or "ok".
+  std::string ToString() const;
+
+  // Returns a copy whose message is "<context>: <message>"; OK stays OK.
+  Status Annotate(std::string_view context) const;
+
+ private:
+  struct Rep {
+    Code code;
+    std::string message;
+  };
+  std::unique_ptr<Rep> rep_;
+};
+
+std::ostream& operator<<(std::ostream& os, const Status& status);
+
+Status InvalidArgument(std::string message);
+Status NotFound(std::string message);
+Status AlreadyExists(std::string message);
+Status FailedPrecondition(std::string message);
+Status OutOfRange(std::string message);
+Status ResourceExhausted(std::string message);
+Status Unavailable(std::string message);
+Status DataLoss(std::string message);
+Status Internal(std::string message);
+
+// Either a value or a non-OK Status.
+template <typename T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
+    if (status_.ok()) status_ = Internal("Result constructed from an OK status without a value");
+  }
+
+  bool ok() const { return status_.ok(); }
+  const Status& status() const { return status_; }
+
+  // REQUIRES: ok()
+  T& value() & { return *value_; }
+  const T& value() const& { return *value_; }
+  T&& value() && { return std::move(*value_); }
+  T* operator->() { return &*value_; }
+  const T* operator->() const { return &*value_; }
+  T& operator*() & { return *value_; }
+  const T& operator*() const& { return *value_; }
+
+ private:
+  Status status_;
+  std::optional<T> value_;
+};
+
+}  // namespace cairn
+
+// Returns early from the calling function with the status if it is not OK.
+#define CAIRN_RETURN_IF_ERROR(expr)                 \
+  do {                                              \
+    ::cairn::Status cairn_status_ = (expr);         \
+    if (!cairn_status_.ok()) return cairn_status_;  \
+  } while (false)
+
+#define CAIRN_CONCAT_INNER_(a, b) a##b
+#define CAIRN_CONCAT_(a, b) CAIRN_CONCAT_INNER_(a, b)
+
+// `CAIRN_ASSIGN_OR_RETURN(auto x, F());` declares x from a Result or returns its status.
+#define CAIRN_ASSIGN_OR_RETURN(lhs, expr) \
+  CAIRN_ASSIGN_OR_RETURN_IMPL_(CAIRN_CONCAT_(cairn_result_, __LINE__), lhs, expr)
+#define CAIRN_ASSIGN_OR_RETURN_IMPL_(result, lhs, expr) \
+  auto result = (expr);                                 \
+  if (!result.ok()) return result.status();             \
+  lhs = std::move(result).value()
+
+#endif  // CAIRN_STATUS_H_

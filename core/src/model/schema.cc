@@ -1,0 +1,54 @@
+#include "cairn/schema.h"
+
+namespace cairn {
+
+Schema& Schema::Add(std::string type, std::vector<FieldRule> fields) {
+  types_[std::move(type)] = std::move(fields);
+  return *this;
+}
+
+bool Schema::HasType(std::string_view type) const { return types_.find(type) != types_.end(); }
+
+const FieldRule* Schema::Find(std::string_view type, std::string_view field) const {
+  const auto it = types_.find(type);
+  if (it == types_.end()) return nullptr;
+  for (const FieldRule& rule : it->second) {
+    if (rule.prefix ? field.starts_with(rule.name) && field.size() > rule.name.size()
+                    : field == rule.name) {
+      return &rule;
+    }
+  }
+  return nullptr;
+}
+
+Status Schema::Check(std::string_view type, const Op& op, const Value* current) const {
+  if (!HasType(type)) {
+    return InvalidArgument("unknown entity type '" + std::string(type) + "'");
+  }
+  if (op.kind == OpKind::kDelete) return {};
+  const FieldRule* rule = Find(type, op.field);
+  if (rule == nullptr) return {};
+  const bool set_op = op.kind == OpKind::kAdd || op.kind == OpKind::kRemove;
+  if (set_op != (rule->kind == FieldKind::kSet)) {
+    return InvalidArgument("field '" + op.field + "' of a " + std::string(type) + " is " +
+                           (set_op ? "a single value; use put" : "a set; use add or remove"));
+  }
+  if (TypeOf(op.value) != rule->type) {
+    return InvalidArgument("field '" + op.field + "' of a " + std::string(type) + " holds " +
+                           ValueTypeName(rule->type) + ", not " +
+                           ValueTypeName(TypeOf(op.value)));
+  }
+  if (rule->write_once && current != nullptr) {
+    return InvalidArgument("field '" + op.field + "' of a " + std::string(type) +
+                           " is written once and already set; make a new " + std::string(type) +
+                           " instead");
+  }
+  return {};
+}
+
+bool Schema::IsFreeText(std::string_view type, std::string_view field) const {
+  const FieldRule* rule = Find(type, field);
+  return rule != nullptr && rule->free_text;
+}
+
+}  // namespace cairn

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs every Debian package Cairn needs to build, test and benchmark, on a fresh Debian 12
+# machine, as root. Idempotent: packages already present are left alone, and nothing is fetched
+# when nothing is missing. docs/dependencies.md says why each one is here.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build pkg-config git clang-format clang-tidy
+  # libraries
+  protobuf-compiler libprotobuf-dev
+  libsqlite3-dev sqlite3
+  libssl-dev openssl
+  libboost1.81-dev
+  libgit2-dev
+  libzstd-dev zstd
+  libyaml-cpp-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  iproute2 iptables procps time
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-deps: every package is present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]}" >&2
+  echo "install-deps: run this script as root to install them" >&2
+  exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
