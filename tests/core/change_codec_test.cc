@@ -31,8 +31,8 @@ class ChangeCodecTest : public ::testing::Test {
   v1::ChangeBatch ValidBatch() {
     const EntityId e = ids_.Next();
     std::vector<Change> changes = {
-        MakeChange(1, {Op::Put(e, "title", std::string("Exit tickets")),
-                       Op::Put(e, "count", int64_t{3})}),
+        MakeChange(
+            1, {Op::Put(e, "title", std::string("Exit tickets")), Op::Put(e, "count", int64_t{3})}),
         MakeChange(2, {Op::Put(e, "score", 2.5)}, {Dep{other_, 4}}),
     };
     v1::ChangeBatch batch;
@@ -59,14 +59,14 @@ TEST_F(ChangeCodecTest, RoundTripsEveryOpAndValueType) {
   ref.size = 1234;
   ref.media_type = "video/mp4";
   std::vector<Change> changes = {
-      MakeChange(7,
-                 {Op::Put(a, "text", std::string("héllo")), Op::Put(a, "int", int64_t{-42}),
-                  Op::Put(a, "real", 3.25), Op::Put(a, "flag", true),
-                  Op::Put(a, "blob", Blob{std::string("\0\1\2", 3)}), Op::Put(a, "ev", ref),
-                  Op::Put(a, "ref", b), Op::Add(a, "tags", std::string("math")),
-                  Op::Add(a, "links", b), Op::Remove(a, "tags", std::string("math")),
-                  Op::Remove(a, "links", b)},
-                 {Dep{other_, 9}}),
+      MakeChange(
+          7,
+          {Op::Put(a, "text", std::string("héllo")), Op::Put(a, "int", int64_t{-42}),
+           Op::Put(a, "real", 3.25), Op::Put(a, "flag", true),
+           Op::Put(a, "blob", Blob{std::string("\0\1\2", 3)}), Op::Put(a, "ev", ref),
+           Op::Put(a, "ref", b), Op::Add(a, "tags", std::string("math")), Op::Add(a, "links", b),
+           Op::Remove(a, "tags", std::string("math")), Op::Remove(a, "links", b)},
+          {Dep{other_, 9}}),
       MakeChange(8, {Op::Delete(b)}),
   };
   changes[1].hlc = changes[0].hlc + 70'000;

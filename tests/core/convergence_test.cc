@@ -49,17 +49,24 @@ Op RandomOp(std::mt19937_64& rng, const std::vector<EntityId>& pool) {
   const EntityId& e = pool[rng() % pool.size()];
   static const char* const kElements[] = {"x", "y", "z"};
   switch (rng() % 20) {
-    case 0: return Op::Delete(e);
+    case 0:
+      return Op::Delete(e);
     case 1:
     case 2:
-    case 3: return Op::Add(e, "tags", std::string(kElements[rng() % 3]));
+    case 3:
+      return Op::Add(e, "tags", std::string(kElements[rng() % 3]));
     case 4:
-    case 5: return Op::Remove(e, "tags", std::string(kElements[rng() % 3]));
-    case 6: return Op::Add(e, "links", pool[rng() % pool.size()]);
+    case 5:
+      return Op::Remove(e, "tags", std::string(kElements[rng() % 3]));
+    case 6:
+      return Op::Add(e, "links", pool[rng() % pool.size()]);
     case 7:
-    case 8: return Op::Put(e, "n", static_cast<int64_t>(rng() % 100));
-    case 9: return Op::Put(e, "ref", pool[rng() % pool.size()]);
-    default: return Op::Put(e, (rng() % 2) ? "a" : "b", "v" + std::to_string(rng() % 1000));
+    case 8:
+      return Op::Put(e, "n", static_cast<int64_t>(rng() % 100));
+    case 9:
+      return Op::Put(e, "ref", pool[rng() % pool.size()]);
+    default:
+      return Op::Put(e, (rng() % 2) ? "a" : "b", "v" + std::to_string(rng() % 1000));
   }
 }
 
@@ -79,9 +86,8 @@ std::vector<Change> RandomCausalOrder(std::mt19937_64& rng, std::vector<Change> 
     for (auto& [actor, list] : by_actor) {
       const size_t i = next[actor];
       if (i == list.size()) continue;
-      const bool deps_met =
-          std::all_of(list[i].deps.begin(), list[i].deps.end(),
-                      [&](const Dep& d) { return delivered[d.actor] >= d.seq; });
+      const bool deps_met = std::all_of(list[i].deps.begin(), list[i].deps.end(),
+                                        [&](const Dep& d) { return delivered[d.actor] >= d.seq; });
       if (deps_met) ready.push_back(actor);
     }
     if (ready.empty()) break;
@@ -146,8 +152,9 @@ void RunHistory(uint64_t seed) {
     size_t pos = 0;
     while (pos < order.size()) {
       const size_t size = 1 + w.rng() % 8;
-      std::vector<Change> batch(order.begin() + static_cast<long>(pos),
-                                order.begin() + static_cast<long>(std::min(pos + size, order.size())));
+      std::vector<Change> batch(
+          order.begin() + static_cast<long>(pos),
+          order.begin() + static_cast<long>(std::min(pos + size, order.size())));
       // Duplicates: re-send a few changes already delivered.
       for (int d = 0; pos > 0 && d < 2; ++d) {
         if (w.rng() % 3 == 0) batch.insert(batch.begin(), order[w.rng() % pos]);

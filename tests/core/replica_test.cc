@@ -111,8 +111,7 @@ TEST_F(ReplicaTest, AGapInSeqIsRefusedWholeAndLeavesTheStoreUnchanged) {
   const std::string before = Hash(*b);
   // Seq 1 is fine on its own, but the batch skips seq 2: nothing of it may land.
   const std::vector<Change> gapped = {changes[0], changes[2]};
-  EXPECT_THAT(b->Apply(gapped),
-              StatusIs(Code::kFailedPrecondition, HasSubstr("leaves a gap")));
+  EXPECT_THAT(b->Apply(gapped), StatusIs(Code::kFailedPrecondition, HasSubstr("leaves a gap")));
   EXPECT_EQ(Hash(*b), before);
   EXPECT_TRUE(b->Version().empty());
   CAIRN_ASSERT_OK(b->Apply(changes));
@@ -215,12 +214,12 @@ TEST_F(ReplicaTest, SetAddConcurrentWithRemoveSurvivesAndObservedAddsAreRemoved)
   auto a = Open("a.db");
   auto b = Open("b.db");
   const EntityId id = a->NewEntityId();
-  CAIRN_ASSERT_OK(a->Commit({Op::Add(id, "tags", std::string("math")),
-                             Op::Add(id, "tags", std::string("ela"))}));
+  CAIRN_ASSERT_OK(a->Commit(
+      {Op::Add(id, "tags", std::string("math")), Op::Add(id, "tags", std::string("ela"))}));
   Sync(*a, *b);
   // b removes "math" having seen a's add; a concurrently adds "math" again.
-  CAIRN_ASSERT_OK(b->Commit({Op::Remove(id, "tags", std::string("math")),
-                             Op::Remove(id, "tags", std::string("ela"))}));
+  CAIRN_ASSERT_OK(b->Commit(
+      {Op::Remove(id, "tags", std::string("math")), Op::Remove(id, "tags", std::string("ela"))}));
   CAIRN_ASSERT_OK(a->Commit({Op::Add(id, "tags", std::string("math"))}));
   Sync(*a, *b);
   Sync(*b, *a);
@@ -232,8 +231,8 @@ TEST_F(ReplicaTest, DeleteIsFinalEvenAgainstAConcurrentPut) {
   auto a = Open("a.db");
   auto b = Open("b.db");
   const EntityId id = a->NewEntityId();
-  CAIRN_ASSERT_OK(a->Commit({Op::Put(id, "type", std::string("evidence")),
-                             Op::Put(id, "caption", std::string("v1"))}));
+  CAIRN_ASSERT_OK(a->Commit(
+      {Op::Put(id, "type", std::string("evidence")), Op::Put(id, "caption", std::string("v1"))}));
   Sync(*a, *b);
   CAIRN_ASSERT_OK(a->Commit({Op::Delete(id)}));
   CAIRN_ASSERT_OK(b->Commit({Op::Put(id, "caption", std::string("v2"))}));

@@ -6,6 +6,11 @@
 // Apply(). Both run in one SQLite transaction each: after a crash at any point the store opens
 // with every committed change and nothing half-applied.
 //
+// The materialised state is written back lazily: an applied change is durable once its log row
+// commits, and its effect lives in an in-memory entity cache until a checkpoint writes the
+// touched entities in one go (docs/decisions/0003-write-back-entity-cache.md). Opening a store
+// replays the log rows written since the last checkpoint.
+//
 // Apply is idempotent by (actor, seq), commutative and associative over sets of changes, and
 // costs O(new changes): duplicates are skipped, and only the entities the new changes touch are
 // read and written. Changes must arrive in causal order (each change after the earlier changes of
@@ -54,7 +59,6 @@ struct ReplicaOptions {
 struct ApplyStats {
   size_t applied = 0;     // changes new to this replica
   size_t duplicates = 0;  // changes it already had
-  size_t entities_written = 0;
 };
 
 class Replica {
@@ -95,6 +99,11 @@ class Replica {
   // SHA-256 (hex) over every entity's id and stored state, in id order. Equal on replicas that
   // applied the same set of changes, whatever the order, duplication or batching.
   Result<std::string> StateHash();
+
+  // Writes the in-memory entity cache into the materialised state table. Apply() and Commit()
+  // are durable without it (the log holds every change and is replayed at open); it runs by
+  // itself when the cache grows, before scans, and when the replica closes.
+  Status Checkpoint();
 
   // Total number of changes held.
   uint64_t ChangeCount() const;

@@ -35,7 +35,8 @@ struct FieldRule {
 
 class Schema {
  public:
-  Schema& Add(std::string type, std::vector<FieldRule> fields);
+  // `deletable` = false refuses delete ops on entities of the type (e.g. submissions).
+  Schema& Add(std::string type, std::vector<FieldRule> fields, bool deletable = true);
 
   bool HasType(std::string_view type) const;
   // Checks an op against the rules of `type`; `current` is the field's winning value before the
@@ -47,7 +48,11 @@ class Schema {
 
  private:
   const FieldRule* Find(std::string_view type, std::string_view field) const;
-  std::map<std::string, std::vector<FieldRule>, std::less<>> types_;
+  struct TypeRules {
+    std::vector<FieldRule> fields;
+    bool deletable = true;
+  };
+  std::map<std::string, TypeRules, std::less<>> types_;
 };
 
 }  // namespace cairn

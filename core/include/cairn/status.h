@@ -89,7 +89,7 @@ Status Internal(std::string message);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     if (status_.ok()) status_ = Internal("Result constructed from an OK status without a value");
   }
@@ -114,10 +114,10 @@ class [[nodiscard]] Result {
 }  // namespace cairn
 
 // Returns early from the calling function with the status if it is not OK.
-#define CAIRN_RETURN_IF_ERROR(expr)                 \
-  do {                                              \
-    ::cairn::Status cairn_status_ = (expr);         \
-    if (!cairn_status_.ok()) return cairn_status_;  \
+#define CAIRN_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::cairn::Status cairn_status_ = (expr);        \
+    if (!cairn_status_.ok()) return cairn_status_; \
   } while (false)
 
 #define CAIRN_CONCAT_INNER_(a, b) a##b

@@ -46,8 +46,10 @@ bool DecodeHlcStep(Hlc previous, uint64_t step, Hlc* next) {
 
 uint32_t OpCodeOf(const Op& op) {
   switch (op.kind) {
-    case OpKind::kPut: return static_cast<uint32_t>(op.value.index());  // OP_CODE_PUT_*
-    case OpKind::kDelete: return v1::OP_CODE_DELETE;
+    case OpKind::kPut:
+      return static_cast<uint32_t>(op.value.index());  // OP_CODE_PUT_*
+    case OpKind::kDelete:
+      return v1::OP_CODE_DELETE;
     case OpKind::kAdd:
       return TypeOf(op.value) == ValueType::kText ? v1::OP_CODE_ADD_TEXT : v1::OP_CODE_ADD_ENTITY;
     case OpKind::kRemove:
@@ -135,11 +137,21 @@ class RunEncoder {
         run_->mutable_text_data()->append(text);
         break;
       }
-      case ValueType::kInteger: run_->add_integers(std::get<int64_t>(value)); break;
-      case ValueType::kReal: run_->add_reals(std::get<double>(value)); break;
-      case ValueType::kFlag: run_->add_flags(std::get<bool>(value)); break;
-      case ValueType::kBlob: run_->add_blobs(std::get<Blob>(value).data); break;
-      case ValueType::kEvidence: ToProto(std::get<EvidenceRef>(value), run_->add_evidence()); break;
+      case ValueType::kInteger:
+        run_->add_integers(std::get<int64_t>(value));
+        break;
+      case ValueType::kReal:
+        run_->add_reals(std::get<double>(value));
+        break;
+      case ValueType::kFlag:
+        run_->add_flags(std::get<bool>(value));
+        break;
+      case ValueType::kBlob:
+        run_->add_blobs(std::get<Blob>(value).data);
+        break;
+      case ValueType::kEvidence:
+        ToProto(std::get<EvidenceRef>(value), run_->add_evidence());
+        break;
       case ValueType::kEntity:
         run_->add_entity_refs(entity_index_.at(std::get<EntityId>(value)));
         break;
@@ -252,7 +264,8 @@ Status DecodeEntityTable(const ActorChanges& run, std::vector<EntityId>* out) {
   uint64_t lo = 0;
   for (int i = 0; i < run.entity_hi_delta_size(); ++i) {
     const uint64_t delta = run.entity_hi_delta(i);
-    if (hi + delta < hi) return InvalidArgument("entity table overflows at entry " + std::to_string(i));
+    if (hi + delta < hi)
+      return InvalidArgument("entity table overflows at entry " + std::to_string(i));
     hi += delta;
     if (i > 0 && delta == 0) {
       if (run.entity_lo(i) == 0 || lo + run.entity_lo(i) < lo) {
@@ -334,9 +347,8 @@ Status DecodeRun(const ChangeBatch& batch, const std::vector<ActorId>& actors,
       continue;
     }
     if (field >= static_cast<uint64_t>(run.fields_size())) {
-      return InvalidArgument(where + ": field index " + std::to_string(field) +
-                             " is outside the " + std::to_string(run.fields_size()) +
-                             " field names of the run");
+      return InvalidArgument(where + ": field index " + std::to_string(field) + " is outside the " +
+                             std::to_string(run.fields_size()) + " field names of the run");
     }
     op.field = run.fields(static_cast<int>(field));
     ValueType type;
@@ -346,7 +358,7 @@ Status DecodeRun(const ChangeBatch& batch, const std::vector<ActorId>& actors,
     } else {
       op.kind = code <= v1::OP_CODE_ADD_ENTITY ? OpKind::kAdd : OpKind::kRemove;
       type = (code == v1::OP_CODE_ADD_TEXT || code == v1::OP_CODE_REMOVE_TEXT) ? ValueType::kText
-                                                                              : ValueType::kEntity;
+                                                                               : ValueType::kEntity;
     }
     if (Status s = cursor.Read(type, &op.value, entities); !s.ok()) return s.Annotate(where);
     change.ops.push_back(std::move(op));
@@ -381,20 +393,27 @@ Status DecodeRun(const ChangeBatch& batch, const std::vector<ActorId>& actors,
 
 const char* ValueTypeName(ValueType type) {
   switch (type) {
-    case ValueType::kText: return "text";
-    case ValueType::kInteger: return "integer";
-    case ValueType::kReal: return "real";
-    case ValueType::kFlag: return "flag";
-    case ValueType::kBlob: return "blob";
-    case ValueType::kEvidence: return "evidence";
-    case ValueType::kEntity: return "entity";
+    case ValueType::kText:
+      return "text";
+    case ValueType::kInteger:
+      return "integer";
+    case ValueType::kReal:
+      return "real";
+    case ValueType::kFlag:
+      return "flag";
+    case ValueType::kBlob:
+      return "blob";
+    case ValueType::kEvidence:
+      return "evidence";
+    case ValueType::kEntity:
+      return "entity";
   }
   return "unknown";
 }
 
 Status ValidateChangeShape(const Change& change) {
-  const std::string where = "change (" + change.actor.ToString() + ", " +
-                            std::to_string(change.seq) + ")";
+  const std::string where =
+      "change (" + change.actor.ToString() + ", " + std::to_string(change.seq) + ")";
   if (change.seq == 0) return InvalidArgument(where + ": seq is 0; seqs start at 1");
   if (change.hlc == 0) return InvalidArgument(where + ": HLC is 0");
   if (change.hlc >= (uint64_t{1} << 62)) {
@@ -403,8 +422,8 @@ Status ValidateChangeShape(const Change& change) {
   }
   if (change.ops.empty()) return InvalidArgument(where + ": a change needs at least one op");
   if (change.ops.size() > kMaxOpsPerChange) {
-    return ResourceExhausted(where + ": " + std::to_string(change.ops.size()) +
-                             " ops; at most " + std::to_string(kMaxOpsPerChange));
+    return ResourceExhausted(where + ": " + std::to_string(change.ops.size()) + " ops; at most " +
+                             std::to_string(kMaxOpsPerChange));
   }
   for (const Dep& dep : change.deps) {
     if (dep.actor == change.actor || dep.seq == 0) {
@@ -420,8 +439,8 @@ Status ValidateChangeShape(const Change& change) {
     const ValueType type = TypeOf(op.value);
     if ((op.kind == OpKind::kAdd || op.kind == OpKind::kRemove) && type != ValueType::kText &&
         type != ValueType::kEntity) {
-      return InvalidArgument(where + ": set field '" + op.field + "' holds " +
-                             ValueTypeName(type) + "; set elements are text or entities");
+      return InvalidArgument(where + ": set field '" + op.field + "' holds " + ValueTypeName(type) +
+                             "; set elements are text or entities");
     }
     if (type == ValueType::kText && !IsValidUtf8(std::get<std::string>(op.value))) {
       return InvalidArgument(where + ": field '" + op.field + "' is not valid UTF-8");

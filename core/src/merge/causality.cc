@@ -4,6 +4,14 @@
 
 namespace cairn::merge {
 
+bool Knowledge::Saw(const ActorId& actor, uint64_t seq) const {
+  if (actor == author_) return seq < seq_;
+  const auto it =
+      std::lower_bound(seen_.begin(), seen_.end(), actor,
+                       [](const auto& entry, const ActorId& a) { return entry.first < a; });
+  return it != seen_.end() && it->first == actor && seq <= it->second;
+}
+
 void Causality::Record(const ActorId& actor, uint64_t seq, const std::vector<Dep>& deps) {
   if (deps.empty()) return;
   auto& by_other = steps_[actor];
@@ -15,18 +23,20 @@ void Causality::Record(const ActorId& actor, uint64_t seq, const std::vector<Dep
   }
 }
 
-bool Causality::Saw(const ActorId& b, uint64_t t, const ActorId& a, uint64_t s) const {
-  if (a == b) return t > s;
-  const auto by_other = steps_.find(b);
-  if (by_other == steps_.end()) return false;
-  const auto it = by_other->second.find(a);
-  if (it == by_other->second.end()) return false;
-  const Steps& steps = it->second;
-  // The last step at or before change t.
-  auto step = std::upper_bound(steps.begin(), steps.end(), t,
-                               [](uint64_t seq, const auto& entry) { return seq < entry.first; });
-  if (step == steps.begin()) return false;
-  return std::prev(step)->second >= s;
+Knowledge Causality::KnowledgeOf(const ActorId& actor, uint64_t seq) const {
+  std::vector<std::pair<ActorId, uint64_t>> seen;
+  if (const auto by_other = steps_.find(actor); by_other != steps_.end()) {
+    seen.reserve(by_other->second.size());
+    for (const auto& [other, steps] : by_other->second) {
+      // The last step at or before change `seq`.
+      const auto step =
+          std::upper_bound(steps.begin(), steps.end(), seq,
+                           [](uint64_t s, const auto& entry) { return s < entry.first; });
+      if (step != steps.begin()) seen.emplace_back(other, std::prev(step)->second);
+    }
+    std::sort(seen.begin(), seen.end());
+  }
+  return Knowledge(actor, seq, std::move(seen));
 }
 
 uint64_t Causality::Latest(const ActorId& actor, const ActorId& other) const {

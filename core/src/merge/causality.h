@@ -1,9 +1,9 @@
 // Causality: what each actor had seen when it made each of its changes, from the changes' deps.
 //
 // An actor's knowledge only grows, so for actor B the deps form, per other actor A, a step
-// function seq_of_B -> highest seq of A seen. Saw(B, t, A, s) answers "had B, when it made change
-// t, applied A's change s?" in O(log n). Replicas apply changes in causal order, so this relation
-// is transitive and identical everywhere.
+// function seq_of_B -> highest seq of A seen. KnowledgeOf(B, t) gives what B had applied when it
+// made change t. Replicas apply changes in causal order, so "had seen" is transitive and the
+// same everywhere.
 //
 // Thread-safety: not thread-safe.
 #ifndef CAIRN_MERGE_CAUSALITY_H_
@@ -17,14 +17,30 @@
 
 namespace cairn::merge {
 
+// What the author of one change had applied when it made the change.
+class Knowledge {
+ public:
+  Knowledge(const ActorId& author, uint64_t seq, std::vector<std::pair<ActorId, uint64_t>> seen)
+      : author_(author), seq_(seq), seen_(std::move(seen)) {}
+
+  // Whether the author had applied change (actor, seq): an earlier change of its own, or one it
+  // had received.
+  bool Saw(const ActorId& actor, uint64_t seq) const;
+
+ private:
+  ActorId author_;
+  uint64_t seq_;
+  // (other actor, highest seq applied), sorted by actor.
+  std::vector<std::pair<ActorId, uint64_t>> seen_;
+};
+
 class Causality {
  public:
   // Records the deps of change (actor, seq). REQUIRES: seqs of one actor arrive ascending.
   void Record(const ActorId& actor, uint64_t seq, const std::vector<Dep>& deps);
 
-  // Whether change (b, t) causally follows change (a, s): the same actor with t > s, or b had
-  // applied a's seq s when it made t.
-  bool Saw(const ActorId& b, uint64_t t, const ActorId& a, uint64_t s) const;
+  // What `actor` had applied when it made change `seq`.
+  Knowledge KnowledgeOf(const ActorId& actor, uint64_t seq) const;
 
   // The highest seq of `other` that `actor` had applied as of its latest recorded change.
   uint64_t Latest(const ActorId& actor, const ActorId& other) const;

@@ -1,25 +1,32 @@
 #include "merge/entity_merge.h"
 
-#include <algorithm>
-
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include <algorithm>
 
 #include "cairn/v1/state.pb.h"
 
 namespace cairn::merge {
 namespace {
 
-void PutEntry(Register& reg, const Stamp& stamp, const Value& value, const Causality& causality) {
-  // A later op of the same change replaces the earlier one; an entry the new change had seen is
+void PutEntry(Register& reg, const Stamp& stamp, const Value& value, const Knowledge& knowledge) {
+  // A later op of the same change replaces the earlier one; an entry the author had seen is
   // superseded. With causal delivery no existing entry can have seen the new one.
-  std::erase_if(reg, [&](const RegisterEntry& entry) {
+  const auto superseded = [&](const RegisterEntry& entry) {
     return (entry.stamp.actor == stamp.actor && entry.stamp.seq == stamp.seq) ||
-           causality.Saw(stamp.actor, stamp.seq, entry.stamp.actor, entry.stamp.seq);
-  });
-  const auto pos = std::upper_bound(
-      reg.begin(), reg.end(), stamp,
-      [](const Stamp& s, const RegisterEntry& entry) { return s < entry.stamp; });
+           knowledge.Saw(entry.stamp.actor, entry.stamp.seq);
+  };
+  // The common case, an edit of a value the author had seen, overwrites it in place.
+  if (reg.size() == 1 && superseded(reg.front())) {
+    reg.front().stamp = stamp;
+    reg.front().value = value;
+    return;
+  }
+  std::erase_if(reg, superseded);
+  const auto pos =
+      std::upper_bound(reg.begin(), reg.end(), stamp,
+                       [](const Stamp& s, const RegisterEntry& entry) { return s < entry.stamp; });
   reg.insert(pos, RegisterEntry{stamp, value});
 }
 
@@ -29,11 +36,21 @@ bool AddOrder(const Stamp& a, const Stamp& b) {
 
 void ToProto(const Value& value, v1::Value* out) {
   switch (TypeOf(value)) {
-    case ValueType::kText: out->set_text(std::get<std::string>(value)); break;
-    case ValueType::kInteger: out->set_integer(std::get<int64_t>(value)); break;
-    case ValueType::kReal: out->set_real(std::get<double>(value)); break;
-    case ValueType::kFlag: out->set_flag(std::get<bool>(value)); break;
-    case ValueType::kBlob: out->set_blob(std::get<Blob>(value).data); break;
+    case ValueType::kText:
+      out->set_text(std::get<std::string>(value));
+      break;
+    case ValueType::kInteger:
+      out->set_integer(std::get<int64_t>(value));
+      break;
+    case ValueType::kReal:
+      out->set_real(std::get<double>(value));
+      break;
+    case ValueType::kFlag:
+      out->set_flag(std::get<bool>(value));
+      break;
+    case ValueType::kBlob:
+      out->set_blob(std::get<Blob>(value).data);
+      break;
     case ValueType::kEvidence: {
       const auto& ref = std::get<EvidenceRef>(value);
       v1::EvidenceRef* e = out->mutable_evidence();
@@ -52,11 +69,21 @@ void ToProto(const Value& value, v1::Value* out) {
 
 Status FromProto(const v1::Value& in, Value* out) {
   switch (in.kind_case()) {
-    case v1::Value::kText: *out = in.text(); return {};
-    case v1::Value::kInteger: *out = static_cast<int64_t>(in.integer()); return {};
-    case v1::Value::kReal: *out = in.real(); return {};
-    case v1::Value::kFlag: *out = in.flag(); return {};
-    case v1::Value::kBlob: *out = Blob{in.blob()}; return {};
+    case v1::Value::kText:
+      *out = in.text();
+      return {};
+    case v1::Value::kInteger:
+      *out = static_cast<int64_t>(in.integer());
+      return {};
+    case v1::Value::kReal:
+      *out = in.real();
+      return {};
+    case v1::Value::kFlag:
+      *out = in.flag();
+      return {};
+    case v1::Value::kBlob:
+      *out = Blob{in.blob()};
+      return {};
     case v1::Value::kEvidence: {
       EvidenceRef ref;
       if (in.evidence().sha256().size() != ref.sha256.size()) {
@@ -72,7 +99,8 @@ Status FromProto(const v1::Value& in, Value* out) {
       if (in.entity().size() != 16) return DataLoss("stored entity reference is not 16 bytes");
       *out = Id128::FromBytes(in.entity());
       return {};
-    case v1::Value::KIND_NOT_SET: break;
+    case v1::Value::KIND_NOT_SET:
+      break;
   }
   return DataLoss("stored value has no kind");
 }
@@ -117,7 +145,7 @@ Status FromProto(const v1::Stamp& in, const std::vector<ActorId>& actors, Stamp*
 
 }  // namespace
 
-void ApplyOp(EntityData& entity, const Op& op, const Stamp& stamp, const Causality& causality) {
+void ApplyOp(EntityData& entity, const Op& op, const Stamp& stamp, const Knowledge& knowledge) {
   if (op.kind == OpKind::kDelete) {
     // Delete is final. Keeping the greatest tombstone stamp makes the result order-independent.
     if (!entity.tombstone || *entity.tombstone < stamp) entity.tombstone = stamp;
@@ -130,7 +158,7 @@ void ApplyOp(EntityData& entity, const Op& op, const Stamp& stamp, const Causali
     case OpKind::kPut: {
       auto it = entity.fields.find(op.field);
       if (it == entity.fields.end()) it = entity.fields.emplace(op.field, Register{}).first;
-      PutEntry(it->second, stamp, op.value, causality);
+      PutEntry(it->second, stamp, op.value, knowledge);
       break;
     }
     case OpKind::kAdd: {
@@ -148,13 +176,14 @@ void ApplyOp(EntityData& entity, const Op& op, const Stamp& stamp, const Causali
       // Removes every add the author had seen, including adds earlier in the same change.
       std::erase_if(element->second.adds, [&](const Stamp& add) {
         return (add.actor == stamp.actor && add.seq <= stamp.seq) ||
-               causality.Saw(stamp.actor, stamp.seq, add.actor, add.seq);
+               knowledge.Saw(add.actor, add.seq);
       });
       if (element->second.adds.empty()) set->second.erase(element);
       if (set->second.empty()) entity.sets.erase(set);
       break;
     }
-    case OpKind::kDelete: break;
+    case OpKind::kDelete:
+      break;
   }
 }
 

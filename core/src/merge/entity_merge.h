@@ -15,9 +15,9 @@
 
 namespace cairn::merge {
 
-// Applies one op written by change `stamp`. REQUIRES: the change's deps are recorded in
-// `causality` and every change they name was applied before.
-void ApplyOp(EntityData& entity, const Op& op, const Stamp& stamp, const Causality& causality);
+// Applies one op written by change `stamp`, whose author had seen `knowledge`. REQUIRES: every
+// change the author had seen was applied before (causal delivery).
+void ApplyOp(EntityData& entity, const Op& op, const Stamp& stamp, const Knowledge& knowledge);
 
 // The deterministic serialisation of cairn.v1.EntityState (state.proto).
 std::string SerializeEntity(const EntityData& entity);

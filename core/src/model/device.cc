@@ -61,10 +61,14 @@ v1::EvidenceItem EvidenceFromEntity(const EntityData& entity) {
   return item;
 }
 
+// "1 word", "3 words".
+std::string Plural(size_t n, std::string_view noun) {
+  return std::to_string(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
+}
+
 // `limit` and `min_words` of 0 mean no bound.
-void CheckWords(std::string_view what, std::string_view text, uint32_t limit,
-                uint32_t min_words, const std::string& requirement_id,
-                std::vector<ValidationIssue>& issues) {
+void CheckWords(std::string_view what, std::string_view text, uint32_t limit, uint32_t min_words,
+                const std::string& requirement_id, std::vector<ValidationIssue>& issues) {
   const size_t words = CountWords(text);
   if (words == 0) {
     issues.push_back({requirement_id, std::string(what) + " has no answer yet."});
@@ -73,24 +77,47 @@ void CheckWords(std::string_view what, std::string_view text, uint32_t limit,
   if (limit > 0 && words > limit) {
     issues.push_back({requirement_id, std::string(what) + " has " + std::to_string(words) +
                                           " words; the limit is " + std::to_string(limit) +
-                                          ". Cut " + std::to_string(words - limit) + " words."});
+                                          ". Cut " + Plural(words - limit, "word") + "."});
   }
   if (words < min_words) {
-    issues.push_back({requirement_id, std::string(what) + " has " + std::to_string(words) +
-                                          " words; write at least " + std::to_string(min_words) +
-                                          "."});
+    issues.push_back({requirement_id, std::string(what) + " has " + Plural(words, "word") +
+                                          "; write at least " + std::to_string(min_words) + "."});
   }
 }
 
 }  // namespace
 
 size_t CountWords(std::string_view text) {
+  // Words are runs of characters that are not Unicode White_Space (catalog.proto). Text pasted
+  // from word processors is full of no-break and other typographic spaces.
+  const auto space_length = [&](size_t i) -> size_t {
+    const auto byte = [&](size_t k) {
+      return k < text.size() ? static_cast<unsigned char>(text[k]) : 0U;
+    };
+    const unsigned b0 = byte(i);
+    if (b0 == ' ' || (b0 >= '\t' && b0 <= '\r')) return 1;
+    const unsigned b1 = byte(i + 1);
+    const unsigned b2 = byte(i + 2);
+    if (b0 == 0xC2 && (b1 == 0x85 || b1 == 0xA0)) return 2;  // U+0085, U+00A0
+    if (b0 == 0xE1 && b1 == 0x9A && b2 == 0x80) return 3;    // U+1680
+    if (b0 == 0xE2 && b1 == 0x80 && (b2 <= 0x8A || b2 == 0xA8 || b2 == 0xA9 || b2 == 0xAF)) {
+      return 3;  // U+2000..200A, 2028/9, 202F
+    }
+    if (b0 == 0xE2 && b1 == 0x81 && b2 == 0x9F) return 3;  // U+205F
+    if (b0 == 0xE3 && b1 == 0x80 && b2 == 0x80) return 3;  // U+3000
+    return 0;
+  };
   size_t words = 0;
   bool in_word = false;
-  for (const char c : text) {
-    const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
-    if (!space && !in_word) ++words;
-    in_word = !space;
+  for (size_t i = 0; i < text.size();) {
+    if (const size_t n = space_length(i); n > 0) {
+      in_word = false;
+      i += n;
+      continue;
+    }
+    if (!in_word) ++words;
+    in_word = true;
+    ++i;
   }
   return words;
 }
@@ -110,21 +137,23 @@ const Schema& CairnSchema() {
     answer.prefix = true;
     s->Add(std::string(kMicroCredentialType),
            {text("slug"), text("version"), text("title"), of("definition", ValueType::kBlob),
-            of("published_at_ms", ValueType::kInteger)});
+            of("published_at_ms", ValueType::kInteger)},
+           /*deletable=*/false);
     s->Add(std::string(kPursuitType),
            {text("micro_credential_id"), text("micro_credential_version"),
             of("started_at_ms", ValueType::kInteger), answer, text("reflection", true),
             text("status")});
-    s->Add(std::string(kEvidenceType),
-           {of("pursuit", ValueType::kEntity), text("requirement_id"),
-            of("blob", ValueType::kEvidence), text("caption", true),
-            of("captured_at_ms", ValueType::kInteger)});
+    s->Add(std::string(kEvidenceType), {of("pursuit", ValueType::kEntity), text("requirement_id"),
+                                        of("blob", ValueType::kEvidence), text("caption", true),
+                                        of("captured_at_ms", ValueType::kInteger)});
     s->Add(std::string(kSubmissionType),
            {of("pursuit", ValueType::kEntity, true), of("attempt", ValueType::kInteger, true),
-            of("snapshot", ValueType::kBlob, true), of("submitted_at_ms", ValueType::kInteger)});
+            of("snapshot", ValueType::kBlob, true), of("submitted_at_ms", ValueType::kInteger)},
+           /*deletable=*/false);
     s->Add(std::string(kAssessmentType),
            {of("submission", ValueType::kEntity), text("decision"), text("feedback"),
-            of("scores", ValueType::kBlob), of("decided_at_ms", ValueType::kInteger)});
+            of("scores", ValueType::kBlob), of("decided_at_ms", ValueType::kInteger)},
+           /*deletable=*/false);
     return s;
   }();
   return *schema;
@@ -204,8 +233,8 @@ Result<v1::MicroCredential> Device::GetMicroCredential(std::string_view id,
   const Value* definition = entry ? entry->Get("definition") : nullptr;
   const auto* blob = definition ? std::get_if<Blob>(definition) : nullptr;
   if (blob == nullptr) {
-    return NotFound("version " + std::string(version) + " of micro-credential '" +
-                    std::string(id) + "' is not on this device; sync the catalog");
+    return NotFound("version " + std::string(version) + " of micro-credential '" + std::string(id) +
+                    "' is not on this device; sync the catalog");
   }
   v1::MicroCredential mc;
   if (!mc.ParseFromString(blob->data)) {
@@ -235,7 +264,8 @@ Result<EntityData> Device::LoadLive(const EntityId& id, std::string_view type,
   }
   const std::string* actual = entity->GetText(kTypeField);
   if (actual == nullptr || *actual != type) {
-    return InvalidArgument(id.ToString() + " is not a " + std::string(noun));
+    const bool vowel = std::string_view("aeiou").find(noun.front()) != std::string_view::npos;
+    return InvalidArgument(id.ToString() + " is not " + (vowel ? "an " : "a ") + std::string(noun));
   }
   return std::move(*entity);
 }
@@ -338,7 +368,8 @@ Result<EntityId> Device::AddEvidence(const EntityId& pursuit, std::string_view r
 }
 
 Status Device::RemoveEvidence(const EntityId& evidence) {
-  CAIRN_ASSIGN_OR_RETURN(const EntityData entity, LoadLive(evidence, kEvidenceType, "evidence"));
+  CAIRN_ASSIGN_OR_RETURN(const EntityData entity,
+                         LoadLive(evidence, kEvidenceType, "evidence item"));
   (void)entity;
   return replica_->Commit({Op::Delete(evidence)}).status();
 }
@@ -396,8 +427,8 @@ Result<std::vector<ValidationIssue>> Device::Validate(const EntityId& pursuit_id
     }
     if (a.max_count() > 0 && count > a.max_count()) {
       issues.push_back({a.id(), name + " takes at most " + std::to_string(a.max_count()) +
-                                    "; you attached " + std::to_string(count) +
-                                    ". Remove " + std::to_string(count - a.max_count()) + "."});
+                                    "; you attached " + std::to_string(count) + ". Remove " +
+                                    std::to_string(count - a.max_count()) + "."});
     }
   }
   for (const v1::EvidenceItem& item : evidence) {
@@ -411,8 +442,8 @@ Result<std::vector<ValidationIssue>> Device::Validate(const EntityId& pursuit_id
   }
 
   if (req.has_reflection()) {
-    CheckWords("Your reflection", pursuit.reflection(), req.reflection().word_limit(),
-               0, req.reflection().id(), issues);
+    CheckWords("Your reflection", pursuit.reflection(), req.reflection().word_limit(), 0,
+               req.reflection().id(), issues);
   }
   return issues;
 }
@@ -491,7 +522,9 @@ Result<std::vector<Conflict>> Device::Conflicts() { return replica_->Conflicts()
 
 Status Device::Resolve(const EntityId& entity, std::string_view field, std::string_view text) {
   CAIRN_ASSIGN_OR_RETURN(const std::optional<EntityData> data, replica_->Get(entity));
-  const bool conflicted = data && data->fields.contains(field) &&
+  const std::string* type = data ? data->GetText(kTypeField) : nullptr;
+  const bool conflicted = type != nullptr && CairnSchema().IsFreeText(*type, field) &&
+                          data->fields.contains(field) &&
                           data->fields.find(field)->second.size() >= 2;
   if (!conflicted) {
     return NotFound("no conflict on field '" + std::string(field) + "' of " + entity.ToString());

@@ -2,8 +2,8 @@
 
 namespace cairn {
 
-Schema& Schema::Add(std::string type, std::vector<FieldRule> fields) {
-  types_[std::move(type)] = std::move(fields);
+Schema& Schema::Add(std::string type, std::vector<FieldRule> fields, bool deletable) {
+  types_[std::move(type)] = TypeRules{std::move(fields), deletable};
   return *this;
 }
 
@@ -12,7 +12,7 @@ bool Schema::HasType(std::string_view type) const { return types_.find(type) != 
 const FieldRule* Schema::Find(std::string_view type, std::string_view field) const {
   const auto it = types_.find(type);
   if (it == types_.end()) return nullptr;
-  for (const FieldRule& rule : it->second) {
+  for (const FieldRule& rule : it->second.fields) {
     if (rule.prefix ? field.starts_with(rule.name) && field.size() > rule.name.size()
                     : field == rule.name) {
       return &rule;
@@ -25,7 +25,10 @@ Status Schema::Check(std::string_view type, const Op& op, const Value* current) 
   if (!HasType(type)) {
     return InvalidArgument("unknown entity type '" + std::string(type) + "'");
   }
-  if (op.kind == OpKind::kDelete) return {};
+  if (op.kind == OpKind::kDelete) {
+    if (types_.find(type)->second.deletable) return {};
+    return InvalidArgument("a " + std::string(type) + " cannot be deleted");
+  }
   const FieldRule* rule = Find(type, op.field);
   if (rule == nullptr) return {};
   const bool set_op = op.kind == OpKind::kAdd || op.kind == OpKind::kRemove;
@@ -35,8 +38,7 @@ Status Schema::Check(std::string_view type, const Op& op, const Value* current) 
   }
   if (TypeOf(op.value) != rule->type) {
     return InvalidArgument("field '" + op.field + "' of a " + std::string(type) + " holds " +
-                           ValueTypeName(rule->type) + ", not " +
-                           ValueTypeName(TypeOf(op.value)));
+                           ValueTypeName(rule->type) + ", not " + ValueTypeName(TypeOf(op.value)));
   }
   if (rule->write_once && current != nullptr) {
     return InvalidArgument("field '" + op.field + "' of a " + std::string(type) +

@@ -23,6 +23,12 @@ constexpr std::array<const char*, 1> kMigrations = {
         max_hlc INTEGER NOT NULL,
         payload BLOB NOT NULL,
         PRIMARY KEY(actor, first_seq)) WITHOUT ROWID;
+      -- Log rows applied to the in-memory entity cache but not yet to `entities` (write-back):
+      -- replayed in lsn order when the store opens. Emptied by every checkpoint.
+      CREATE TABLE pending(
+        lsn INTEGER PRIMARY KEY,
+        actor BLOB NOT NULL,
+        first_seq INTEGER NOT NULL);
       -- Causal deps: when `actor` made change `seq`, it had applied `other` up to `other_seq`.
       CREATE TABLE deps(
         actor BLOB NOT NULL,
@@ -30,8 +36,8 @@ constexpr std::array<const char*, 1> kMigrations = {
         other BLOB NOT NULL,
         other_seq INTEGER NOT NULL,
         PRIMARY KEY(actor, seq, other)) WITHOUT ROWID;
-      -- Materialised state: one EntityState (state.proto) per entity. `type` and `conflicted`
-      -- are derived from it for lookups.
+      -- Materialised state as of the last checkpoint: one EntityState (state.proto) per
+      -- entity. `type` and `conflicted` are derived from it for lookups.
       CREATE TABLE entities(
         id BLOB PRIMARY KEY,
         type TEXT,
@@ -56,10 +62,9 @@ int CurrentSchemaVersion() { return static_cast<int>(kMigrations.size()); }
 Status Migrate(Database& db) {
   CAIRN_ASSIGN_OR_RETURN(int version, UserVersion(db));
   if (version > CurrentSchemaVersion()) {
-    return FailedPrecondition("the store has schema version " + std::to_string(version) +
-                              ", newer than this build's " +
-                              std::to_string(CurrentSchemaVersion()) +
-                              "; open it with a newer Cairn");
+    return FailedPrecondition(
+        "the store has schema version " + std::to_string(version) + ", newer than this build's " +
+        std::to_string(CurrentSchemaVersion()) + "; open it with a newer Cairn");
   }
   for (; version < CurrentSchemaVersion(); ++version) {
     CAIRN_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));

@@ -46,19 +46,24 @@ class Replica::Impl {
  public:
   Impl(std::unique_ptr<Database> db, ReplicaOptions options)
       : db_(std::move(db)), options_(options), hlc_(options.env.clock), ids_(options.env) {}
+  ~Impl() {
+    // Best effort: whatever is not checkpointed here is replayed from `pending` next time.
+    (void)Checkpoint();
+  }
 
   Status Init();
 
   const ActorId& actor() const { return actor_; }
   EntityId NewEntityId() { return ids_.Next(); }
   Result<Change> Commit(std::vector<Op> ops);
-  Result<ApplyStats> Apply(std::span<const Change> changes);
+  Result<ApplyStats> Apply(std::span<const Change> changes, std::string_view encoded);
   Result<std::vector<Change>> ChangesSince(const VersionVector& since);
   VersionVector Version() const { return {vv_.begin(), vv_.end()}; }
   Result<std::optional<EntityData>> Get(const EntityId& id);
   Result<std::vector<EntityData>> ListByType(std::string_view type);
   Result<std::vector<Conflict>> Conflicts();
   Result<std::string> StateHash();
+  Status Checkpoint();
   uint64_t ChangeCount() const {
     uint64_t total = 0;
     for (const auto& [actor, seq] : vv_) total += seq;
@@ -66,23 +71,36 @@ class Replica::Impl {
   }
 
  private:
-  // Everything one Apply() stages before it commits.
-  struct Staging {
+  // An entity's state in the write-back cache. Dirty entries hold changes that `entities` does
+  // not have yet; the log and `pending` hold them durably.
+  struct Cached {
+    EntityData data;
+    bool dirty = false;
+  };
+
+  // What validation of a batch learns before anything is written.
+  struct Plan {
     std::unordered_map<ActorId, uint64_t, Id128Hash> vv;
-    std::unordered_map<EntityId, EntityData, Id128Hash> entities;
+    std::vector<const Change*> fresh;
     Hlc max_hlc = 0;
   };
 
-  uint64_t Known(const Staging& staging, const ActorId& actor) const;
-  Status CheckCausalOrder(std::span<const Change> changes, Staging& staging,
-                          std::vector<const Change*>& fresh) const;
-  Status ApplyFresh(const std::vector<const Change*>& fresh, Staging& staging);
-  Result<EntityData*> Load(Staging& staging, const EntityId& id);
-  Status CheckSchema(const EntityData& entity, const Op& op, const Change& change) const;
-  Status WriteLog(const std::vector<const Change*>& fresh);
-  Status WriteEntities(const Staging& staging);
-  Status Reload();
-  Result<std::optional<EntityData>> ReadEntity(const EntityId& id);
+  uint64_t Known(const Plan& plan, const ActorId& actor) const;
+  Status CheckCausalOrder(std::span<const Change> changes, Plan& plan) const;
+  Status CheckSchema(const Plan& plan);
+  Status CheckOp(
+      const Change& change, const Op& op, const EntityData* entity,
+      std::unordered_map<EntityId, std::string, Id128Hash>& batch_types,
+      std::unordered_map<EntityId, std::vector<std::string>, Id128Hash>& batch_fields) const;
+  Status WriteLog(const Plan& plan, std::string_view encoded);
+  Status ApplyToCache(std::span<const Change* const> changes);
+  Result<Cached*> Load(const EntityId& id);
+  Result<const EntityData*> Peek(const EntityId& id);
+  Status FlushDirty();
+  Status Recover();
+  Status LoadIndexes();
+  Status ReplayPending();
+  Result<std::optional<EntityData>> ReadRow(const EntityId& id);
   bool IsConflicted(const EntityData& entity) const;
 
   std::unique_ptr<Database> db_;
@@ -92,13 +110,24 @@ class Replica::Impl {
   ActorId actor_;
   std::unordered_map<ActorId, uint64_t, Id128Hash> vv_;
   merge::Causality causality_;
+  std::unordered_map<EntityId, Cached, Id128Hash> cache_;
+  size_t dirty_ = 0;
+  size_t pending_rows_ = 0;
 
   Statement select_entity_;
   Statement upsert_entity_;
   Statement insert_log_;
+  Statement insert_pending_;
   Statement insert_dep_;
   Statement upsert_actor_;
 };
+
+// The write-back cache is checkpointed into `entities` once it holds this many dirty entities
+// or the log this many unmaterialised rows, which bounds both memory and replay time at open.
+constexpr size_t kMaxDirtyEntities = 50'000;
+constexpr size_t kMaxPendingRows = 20'000;
+// Clean entities are dropped from the cache past this many.
+constexpr size_t kMaxCachedEntities = 100'000;
 
 Status Replica::Impl::Init() {
   // WAL: readers never block the writer and a crash leaves the last commit intact.
@@ -107,23 +136,23 @@ Status Replica::Impl::Init() {
                                       ? "PRAGMA synchronous=FULL"
                                       : "PRAGMA synchronous=NORMAL"));
   CAIRN_RETURN_IF_ERROR(db_->Exec("PRAGMA busy_timeout=5000"));
-  CAIRN_RETURN_IF_ERROR(db_->Exec("PRAGMA foreign_keys=ON"));
   CAIRN_RETURN_IF_ERROR(store::Migrate(*db_));
 
   CAIRN_ASSIGN_OR_RETURN(select_entity_, db_->Prepare("SELECT state FROM entities WHERE id = ?"));
   CAIRN_ASSIGN_OR_RETURN(
-      upsert_entity_,
-      db_->Prepare("INSERT OR REPLACE INTO entities(id, type, conflicted, state) "
-                   "VALUES(?, ?, ?, ?)"));
+      upsert_entity_, db_->Prepare("INSERT OR REPLACE INTO entities(id, type, conflicted, state) "
+                                   "VALUES(?, ?, ?, ?)"));
   CAIRN_ASSIGN_OR_RETURN(
       insert_log_, db_->Prepare("INSERT INTO log(actor, first_seq, last_seq, max_hlc, payload) "
                                 "VALUES(?, ?, ?, ?, ?)"));
+  CAIRN_ASSIGN_OR_RETURN(insert_pending_,
+                         db_->Prepare("INSERT INTO pending(actor, first_seq) VALUES(?, ?)"));
   CAIRN_ASSIGN_OR_RETURN(
       insert_dep_,
       db_->Prepare("INSERT INTO deps(actor, seq, other, other_seq) VALUES(?, ?, ?, ?)"));
-  CAIRN_ASSIGN_OR_RETURN(
-      upsert_actor_, db_->Prepare("INSERT INTO actors(id, max_seq) VALUES(?, ?) "
-                                  "ON CONFLICT(id) DO UPDATE SET max_seq = excluded.max_seq"));
+  CAIRN_ASSIGN_OR_RETURN(upsert_actor_,
+                         db_->Prepare("INSERT INTO actors(id, max_seq) VALUES(?, ?) "
+                                      "ON CONFLICT(id) DO UPDATE SET max_seq = excluded.max_seq"));
 
   // The local actor id is made once, when the store is created.
   CAIRN_ASSIGN_OR_RETURN(Statement get_actor,
@@ -139,11 +168,19 @@ Status Replica::Impl::Init() {
     put_actor.BindBlob(1, actor_.AsBytes());
     CAIRN_RETURN_IF_ERROR(put_actor.Run());
   }
-  return Reload();
+  return Recover();
 }
 
-// Loads the in-memory indexes (version vector, causality, clock) from the committed store.
-Status Replica::Impl::Reload() {
+// Rebuilds every in-memory structure from what is committed: the version vector, causality,
+// the clock, and the entity cache (the log rows not yet checkpointed are replayed into it).
+Status Replica::Impl::Recover() {
+  cache_.clear();
+  dirty_ = 0;
+  CAIRN_RETURN_IF_ERROR(LoadIndexes());
+  return ReplayPending();
+}
+
+Status Replica::Impl::LoadIndexes() {
   vv_.clear();
   causality_ = merge::Causality();
   CAIRN_ASSIGN_OR_RETURN(Statement actors, db_->Prepare("SELECT id, max_seq FROM actors"));
@@ -162,10 +199,9 @@ Status Replica::Impl::Reload() {
     if (deps.ColumnBlob(0).size() != 16 || deps.ColumnBlob(2).size() != 16) {
       return DataLoss("a dep in the store is corrupt");
     }
-    causality_.Record(Id128::FromBytes(deps.ColumnBlob(0)),
-                      static_cast<uint64_t>(deps.ColumnInt(1)),
-                      {Dep{Id128::FromBytes(deps.ColumnBlob(2)),
-                           static_cast<uint64_t>(deps.ColumnInt(3))}});
+    causality_.Record(
+        Id128::FromBytes(deps.ColumnBlob(0)), static_cast<uint64_t>(deps.ColumnInt(1)),
+        {Dep{Id128::FromBytes(deps.ColumnBlob(2)), static_cast<uint64_t>(deps.ColumnInt(3))}});
   }
   CAIRN_ASSIGN_OR_RETURN(Statement max_hlc, db_->Prepare("SELECT max(max_hlc) FROM log"));
   CAIRN_ASSIGN_OR_RETURN(const bool row, max_hlc.Step());
@@ -173,17 +209,36 @@ Status Replica::Impl::Reload() {
   return {};
 }
 
-uint64_t Replica::Impl::Known(const Staging& staging, const ActorId& actor) const {
-  if (auto it = staging.vv.find(actor); it != staging.vv.end()) return it->second;
+Status Replica::Impl::ReplayPending() {
+  CAIRN_ASSIGN_OR_RETURN(
+      Statement pending,
+      db_->Prepare("SELECT log.payload, pending.first_seq FROM pending JOIN log "
+                   "ON log.actor = pending.actor AND log.first_seq = pending.first_seq "
+                   "ORDER BY pending.lsn"));
+  pending_rows_ = 0;
+  while (true) {
+    CAIRN_ASSIGN_OR_RETURN(const bool row, pending.Step());
+    if (!row) break;
+    ++pending_rows_;
+    Result<std::vector<Change>> run = DecodeChanges(pending.ColumnBlob(0));
+    if (!run.ok()) return DataLoss("a stored log row does not decode: " + run.status().message());
+    std::vector<const Change*> changes;
+    for (const Change& change : *run) changes.push_back(&change);
+    CAIRN_RETURN_IF_ERROR(ApplyToCache(changes));
+  }
+  return {};
+}
+
+uint64_t Replica::Impl::Known(const Plan& plan, const ActorId& actor) const {
+  if (auto it = plan.vv.find(actor); it != plan.vv.end()) return it->second;
   auto it = vv_.find(actor);
   return it == vv_.end() ? 0 : it->second;
 }
 
-Status Replica::Impl::CheckCausalOrder(std::span<const Change> changes, Staging& staging,
-                                       std::vector<const Change*>& fresh) const {
+Status Replica::Impl::CheckCausalOrder(std::span<const Change> changes, Plan& plan) const {
   for (const Change& change : changes) {
     CAIRN_RETURN_IF_ERROR(ValidateChangeShape(change));
-    const uint64_t known = Known(staging, change.actor);
+    const uint64_t known = Known(plan, change.actor);
     if (change.seq <= known) continue;  // already applied: re-sending is harmless
     if (change.seq != known + 1) {
       return FailedPrecondition(ChangeName(change) + " leaves a gap: this replica has actor " +
@@ -192,22 +247,22 @@ Status Replica::Impl::CheckCausalOrder(std::span<const Change> changes, Staging&
                                 std::to_string(change.seq - 1) + " first");
     }
     for (const Dep& dep : change.deps) {
-      const uint64_t have = Known(staging, dep.actor);
+      const uint64_t have = Known(plan, dep.actor);
       if (have < dep.seq) {
-        return FailedPrecondition(ChangeName(change) + " depends on actor " +
-                                  dep.actor.ToString() + " up to seq " + std::to_string(dep.seq) +
+        return FailedPrecondition(ChangeName(change) + " depends on actor " + dep.actor.ToString() +
+                                  " up to seq " + std::to_string(dep.seq) +
                                   ", but this replica has it only up to seq " +
                                   std::to_string(have) + "; apply those changes first");
       }
     }
-    staging.vv[change.actor] = change.seq;
-    staging.max_hlc = std::max(staging.max_hlc, change.hlc);
-    fresh.push_back(&change);
+    plan.vv[change.actor] = change.seq;
+    plan.max_hlc = std::max(plan.max_hlc, change.hlc);
+    plan.fresh.push_back(&change);
   }
   return {};
 }
 
-Result<std::optional<EntityData>> Replica::Impl::ReadEntity(const EntityId& id) {
+Result<std::optional<EntityData>> Replica::Impl::ReadRow(const EntityId& id) {
   select_entity_.BindBlob(1, id.AsBytes());
   Result<bool> row = select_entity_.Step();
   std::optional<EntityData> out;
@@ -222,24 +277,34 @@ Result<std::optional<EntityData>> Replica::Impl::ReadEntity(const EntityId& id) 
   return out;
 }
 
-Result<EntityData*> Replica::Impl::Load(Staging& staging, const EntityId& id) {
-  if (auto it = staging.entities.find(id); it != staging.entities.end()) return &it->second;
-  CAIRN_ASSIGN_OR_RETURN(std::optional<EntityData> stored, ReadEntity(id));
-  EntityData& entity = staging.entities[id];
+Result<Replica::Impl::Cached*> Replica::Impl::Load(const EntityId& id) {
+  if (auto it = cache_.find(id); it != cache_.end()) return &it->second;
+  CAIRN_ASSIGN_OR_RETURN(std::optional<EntityData> stored, ReadRow(id));
+  Cached& cached = cache_[id];
   if (stored) {
-    entity = std::move(*stored);
+    cached.data = std::move(*stored);
   } else {
-    entity.id = id;
+    cached.data.id = id;
   }
-  return &entity;
+  return &cached;
 }
 
-Status Replica::Impl::CheckSchema(const EntityData& entity, const Op& op,
-                                  const Change& change) const {
+// The current state of an entity without caching it; nullptr if none.
+Result<const EntityData*> Replica::Impl::Peek(const EntityId& id) {
+  CAIRN_ASSIGN_OR_RETURN(Cached * cached, Load(id));
+  return &cached->data;
+}
+
+Status Replica::Impl::CheckOp(
+    const Change& change, const Op& op, const EntityData* entity,
+    std::unordered_map<EntityId, std::string, Id128Hash>& batch_types,
+    std::unordered_map<EntityId, std::vector<std::string>, Id128Hash>& batch_fields) const {
   const Schema* schema = options_.schema;
-  if (schema == nullptr || entity.deleted()) return {};
+  if (entity->deleted()) return {};
   const std::string where = ChangeName(change) + ", entity " + op.entity.ToString();
-  std::string type = TypeOfEntity(entity);
+  const auto batch_type = batch_types.find(op.entity);
+  const std::string type =
+      batch_type != batch_types.end() ? batch_type->second : TypeOfEntity(*entity);
   if (op.kind == OpKind::kPut && op.field == kTypeField) {
     const auto* new_type = std::get_if<std::string>(&op.value);
     if (new_type == nullptr || !schema->HasType(*new_type)) {
@@ -250,31 +315,69 @@ Status Replica::Impl::CheckSchema(const EntityData& entity, const Op& op,
       return InvalidArgument(where + ": the entity is a " + type + "; its type cannot become " +
                              *new_type);
     }
+    batch_types[op.entity] = *new_type;
     return {};
   }
   if (type.empty()) {
-    return InvalidArgument(where + ": the entity has no type; the change that creates an entity "
-                           "must put its '" + std::string(kTypeField) + "' field first");
+    return InvalidArgument(where +
+                           ": the entity has no type; the change that creates an entity "
+                           "must put its '" +
+                           std::string(kTypeField) + "' field first");
   }
-  Status s = schema->Check(type, op, entity.Get(op.field));
-  return s.ok() ? s : s.Annotate(where);
+  // A field written earlier in the same batch counts as set for write-once rules.
+  const Value* current = entity->Get(op.field);
+  static const Value kWritten = std::string();
+  std::vector<std::string>& written = batch_fields[op.entity];
+  if (current == nullptr && op.kind == OpKind::kPut &&
+      std::find(written.begin(), written.end(), op.field) != written.end()) {
+    current = &kWritten;
+  }
+  Status s = schema->Check(type, op, current);
+  if (!s.ok()) return s.Annotate(where);
+  if (op.kind == OpKind::kPut) written.push_back(op.field);
+  return {};
 }
 
-Status Replica::Impl::ApplyFresh(const std::vector<const Change*>& fresh, Staging& staging) {
-  for (const Change* change : fresh) {
-    causality_.Record(change->actor, change->seq, change->deps);
-    const Stamp stamp{change->actor, change->seq, change->hlc};
+// Checks every op of the batch against the schema before anything is written, so that applying
+// cannot fail half-way for a reason of the input.
+Status Replica::Impl::CheckSchema(const Plan& plan) {
+  if (options_.schema == nullptr) return {};
+  std::unordered_map<EntityId, std::string, Id128Hash> batch_types;
+  std::unordered_map<EntityId, std::vector<std::string>, Id128Hash> batch_fields;
+  for (const Change* change : plan.fresh) {
     for (const Op& op : change->ops) {
-      CAIRN_ASSIGN_OR_RETURN(EntityData * entity, Load(staging, op.entity));
-      CAIRN_RETURN_IF_ERROR(CheckSchema(*entity, op, *change));
-      merge::ApplyOp(*entity, op, stamp, causality_);
+      CAIRN_ASSIGN_OR_RETURN(const EntityData* entity, Peek(op.entity));
+      CAIRN_RETURN_IF_ERROR(CheckOp(*change, op, entity, batch_types, batch_fields));
     }
   }
   return {};
 }
 
-Status Replica::Impl::WriteLog(const std::vector<const Change*>& fresh) {
-  // One row per run of consecutive changes of one actor.
+Status Replica::Impl::ApplyToCache(std::span<const Change* const> changes) {
+  for (const Change* change : changes) {
+    causality_.Record(change->actor, change->seq, change->deps);
+    const merge::Knowledge knowledge = causality_.KnowledgeOf(change->actor, change->seq);
+    const Stamp stamp{change->actor, change->seq, change->hlc};
+    for (const Op& op : change->ops) {
+      CAIRN_ASSIGN_OR_RETURN(Cached * cached, Load(op.entity));
+      merge::ApplyOp(cached->data, op, stamp, knowledge);
+      if (!cached->dirty) {
+        cached->dirty = true;
+        ++dirty_;
+      }
+    }
+  }
+  return {};
+}
+
+Status Replica::Impl::WriteLog(const Plan& plan, std::string_view encoded) {
+  const auto& fresh = plan.fresh;
+  // The batch as it arrived is stored as is when it is exactly one actor's fresh run; otherwise
+  // each run of consecutive changes of one actor is re-encoded into its own row.
+  const bool store_as_is =
+      !encoded.empty() && std::all_of(fresh.begin(), fresh.end(), [&](const Change* c) {
+        return c->actor == fresh.front()->actor;
+      });
   size_t begin = 0;
   std::vector<Change> run;
   while (begin < fresh.size()) {
@@ -283,19 +386,24 @@ Status Replica::Impl::WriteLog(const std::vector<const Change*>& fresh) {
            fresh[end]->seq == fresh[end - 1]->seq + 1) {
       ++end;
     }
-    run.clear();
     Hlc max_hlc = 0;
-    for (size_t i = begin; i < end; ++i) {
-      run.push_back(*fresh[i]);
-      max_hlc = std::max(max_hlc, fresh[i]->hlc);
+    for (size_t i = begin; i < end; ++i) max_hlc = std::max(max_hlc, fresh[i]->hlc);
+    std::string payload;
+    if (!store_as_is || begin != 0 || end != fresh.size()) {
+      run.clear();
+      for (size_t i = begin; i < end; ++i) run.push_back(*fresh[i]);
+      payload = EncodeChanges(run);
     }
-    const std::string payload = EncodeChanges(run);
     insert_log_.BindBlob(1, fresh[begin]->actor.AsBytes())
         .Bind(2, static_cast<int64_t>(fresh[begin]->seq))
         .Bind(3, static_cast<int64_t>(fresh[end - 1]->seq))
         .Bind(4, static_cast<int64_t>(max_hlc))
-        .BindBlob(5, payload);
+        .BindBlob(5, payload.empty() ? encoded : std::string_view(payload));
     CAIRN_RETURN_IF_ERROR(insert_log_.Run());
+    insert_pending_.BindBlob(1, fresh[begin]->actor.AsBytes())
+        .Bind(2, static_cast<int64_t>(fresh[begin]->seq));
+    CAIRN_RETURN_IF_ERROR(insert_pending_.Run());
+    ++pending_rows_;
     upsert_actor_.BindBlob(1, fresh[begin]->actor.AsBytes())
         .Bind(2, static_cast<int64_t>(fresh[end - 1]->seq));
     CAIRN_RETURN_IF_ERROR(upsert_actor_.Run());
@@ -322,9 +430,14 @@ bool Replica::Impl::IsConflicted(const EntityData& entity) const {
   return false;
 }
 
-Status Replica::Impl::WriteEntities(const Staging& staging) {
-  for (const auto& [id, entity] : staging.entities) {
-    const std::string state = merge::SerializeEntity(entity);
+// Writes every dirty cached entity to `entities` and empties `pending`. REQUIRES: inside a
+// write transaction.
+Status Replica::Impl::FlushDirty() {
+  std::string state;
+  for (auto& [id, cached] : cache_) {
+    if (!cached.dirty) continue;
+    const EntityData& entity = cached.data;
+    state = merge::SerializeEntity(entity);
     const std::string type = TypeOfEntity(entity);
     upsert_entity_.BindBlob(1, id.AsBytes());
     if (type.empty() || entity.deleted()) {
@@ -335,32 +448,55 @@ Status Replica::Impl::WriteEntities(const Staging& staging) {
     upsert_entity_.Bind(3, IsConflicted(entity) ? 1 : 0).BindBlob(4, state);
     CAIRN_RETURN_IF_ERROR(upsert_entity_.Run());
   }
-  return {};
+  return db_->Exec("DELETE FROM pending");
 }
 
-Result<ApplyStats> Replica::Impl::Apply(std::span<const Change> changes) {
-  Staging staging;
-  std::vector<const Change*> fresh;
-  CAIRN_RETURN_IF_ERROR(CheckCausalOrder(changes, staging, fresh));
-  ApplyStats stats;
-  stats.duplicates = changes.size() - fresh.size();
-  if (fresh.empty()) return stats;
-
+Status Replica::Impl::Checkpoint() {
+  if (dirty_ == 0 && pending_rows_ == 0) return {};
   CAIRN_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
-  Status s = ApplyFresh(fresh, staging);
-  if (s.ok()) s = WriteLog(fresh);
-  if (s.ok()) s = WriteEntities(staging);
+  Status s = FlushDirty();
   if (s.ok()) s = db_->Exec("COMMIT");
   if (!s.ok()) {
     (void)db_->Exec("ROLLBACK");
-    // Causality was recorded ahead of the commit; bring the indexes back to what is stored.
-    Status reload = Reload();
-    return reload.ok() ? s : reload.Annotate("after " + s.ToString());
+    return s.Annotate("checkpointing the entity cache");
   }
-  for (const auto& [actor, seq] : staging.vv) vv_[actor] = seq;
-  hlc_.Observe(staging.max_hlc);
-  stats.applied = fresh.size();
-  stats.entities_written = staging.entities.size();
+  for (auto& [id, cached] : cache_) cached.dirty = false;
+  dirty_ = 0;
+  pending_rows_ = 0;
+  if (cache_.size() > kMaxCachedEntities) cache_.clear();
+  return {};
+}
+
+Result<ApplyStats> Replica::Impl::Apply(std::span<const Change> changes, std::string_view encoded) {
+  Plan plan;
+  CAIRN_RETURN_IF_ERROR(CheckCausalOrder(changes, plan));
+  ApplyStats stats;
+  stats.duplicates = changes.size() - plan.fresh.size();
+  if (plan.fresh.empty()) return stats;
+  CAIRN_RETURN_IF_ERROR(CheckSchema(plan));
+
+  // From here on only the store itself can fail (I/O, disk full); the cache is then rebuilt
+  // from what is committed.
+  CAIRN_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+  Status s = WriteLog(plan, encoded);
+  if (s.ok()) s = ApplyToCache(plan.fresh);
+  const bool checkpoint = dirty_ > kMaxDirtyEntities || pending_rows_ > kMaxPendingRows;
+  if (s.ok() && checkpoint) s = FlushDirty();
+  if (s.ok()) s = db_->Exec("COMMIT");
+  if (!s.ok()) {
+    (void)db_->Exec("ROLLBACK");
+    Status recovered = Recover();
+    return recovered.ok() ? s : recovered.Annotate("after " + s.ToString());
+  }
+  if (checkpoint) {
+    for (auto& [id, cached] : cache_) cached.dirty = false;
+    dirty_ = 0;
+    pending_rows_ = 0;
+    if (cache_.size() > kMaxCachedEntities) cache_.clear();
+  }
+  for (const auto& [actor, seq] : plan.vv) vv_[actor] = seq;
+  hlc_.Observe(plan.max_hlc);
+  stats.applied = plan.fresh.size();
   return stats;
 }
 
@@ -378,7 +514,7 @@ Result<Change> Replica::Impl::Commit(std::vector<Op> ops) {
   std::sort(change.deps.begin(), change.deps.end(),
             [](const Dep& a, const Dep& b) { return a.actor < b.actor; });
   change.ops = std::move(ops);
-  CAIRN_ASSIGN_OR_RETURN(const ApplyStats stats, Apply(std::span<const Change>(&change, 1)));
+  CAIRN_ASSIGN_OR_RETURN(const ApplyStats stats, Apply(std::span<const Change>(&change, 1), {}));
   if (stats.applied != 1) return Internal("a local change was not applied");
   return change;
 }
@@ -436,9 +572,20 @@ Result<std::vector<Change>> Replica::Impl::ChangesSince(const VersionVector& sin
   return out;
 }
 
-Result<std::optional<EntityData>> Replica::Impl::Get(const EntityId& id) { return ReadEntity(id); }
+Result<std::optional<EntityData>> Replica::Impl::Get(const EntityId& id) {
+  if (auto it = cache_.find(id); it != cache_.end()) {
+    const EntityData& data = it->second.data;
+    // An entity the cache only knows as absent (loaded for a check, never written).
+    if (data.fields.empty() && data.sets.empty() && !data.deleted()) {
+      return std::optional<EntityData>();
+    }
+    return std::optional<EntityData>(data);
+  }
+  return ReadRow(id);
+}
 
 Result<std::vector<EntityData>> Replica::Impl::ListByType(std::string_view type) {
+  CAIRN_RETURN_IF_ERROR(Checkpoint());
   CAIRN_ASSIGN_OR_RETURN(Statement select,
                          db_->Prepare("SELECT id, state FROM entities WHERE type = ? ORDER BY id"));
   select.BindText(1, type);
@@ -454,6 +601,7 @@ Result<std::vector<EntityData>> Replica::Impl::ListByType(std::string_view type)
 }
 
 Result<std::vector<Conflict>> Replica::Impl::Conflicts() {
+  CAIRN_RETURN_IF_ERROR(Checkpoint());
   CAIRN_ASSIGN_OR_RETURN(
       Statement select,
       db_->Prepare("SELECT id, state FROM entities WHERE conflicted != 0 ORDER BY id"));
@@ -475,6 +623,7 @@ Result<std::vector<Conflict>> Replica::Impl::Conflicts() {
 }
 
 Result<std::string> Replica::Impl::StateHash() {
+  CAIRN_RETURN_IF_ERROR(Checkpoint());
   CAIRN_ASSIGN_OR_RETURN(Statement select,
                          db_->Prepare("SELECT id, state FROM entities ORDER BY id"));
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
@@ -514,12 +663,13 @@ const ActorId& Replica::actor() const { return impl_->actor(); }
 EntityId Replica::NewEntityId() { return impl_->NewEntityId(); }
 Result<Change> Replica::Commit(std::vector<Op> ops) { return impl_->Commit(std::move(ops)); }
 Result<ApplyStats> Replica::Apply(std::span<const Change> changes) {
-  return impl_->Apply(changes);
+  return impl_->Apply(changes, {});
 }
 Result<ApplyStats> Replica::ApplyEncoded(std::string_view batch) {
   CAIRN_ASSIGN_OR_RETURN(std::vector<Change> changes, DecodeChanges(batch));
-  return impl_->Apply(changes);
+  return impl_->Apply(changes, batch);
 }
+Status Replica::Checkpoint() { return impl_->Checkpoint(); }
 Result<std::vector<Change>> Replica::ChangesSince(const VersionVector& since) {
   return impl_->ChangesSince(since);
 }

@@ -7,15 +7,21 @@ namespace cairn::store {
 Code CodeForSqlite(int rc) {
   switch (rc & 0xFF) {
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: return Code::kUnavailable;
-    case SQLITE_FULL: return Code::kResourceExhausted;
+    case SQLITE_LOCKED:
+      return Code::kUnavailable;
+    case SQLITE_FULL:
+      return Code::kResourceExhausted;
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: return Code::kDataLoss;
+    case SQLITE_NOTADB:
+      return Code::kDataLoss;
     case SQLITE_CANTOPEN:
     case SQLITE_PERM:
-    case SQLITE_READONLY: return Code::kFailedPrecondition;
-    case SQLITE_IOERR: return Code::kUnavailable;
-    default: return Code::kInternal;
+    case SQLITE_READONLY:
+      return Code::kFailedPrecondition;
+    case SQLITE_IOERR:
+      return Code::kUnavailable;
+    default:
+      return Code::kInternal;
   }
 }
 
@@ -60,8 +66,8 @@ Result<bool> Statement::Step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return Status(CodeForSqlite(rc), std::string("sqlite: ") + sqlite3_errmsg(db_) + " in: " +
-                                       sqlite3_sql(stmt_));
+  return Status(CodeForSqlite(rc),
+                std::string("sqlite: ") + sqlite3_errmsg(db_) + " in: " + sqlite3_sql(stmt_));
 }
 
 Status Statement::Run() {
@@ -94,12 +100,11 @@ bool Statement::ColumnIsNull(int index) const {
 
 Result<std::unique_ptr<Database>> Database::Open(const std::string& path) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
-    std::string message = "cannot open store '" + path + "': " +
-                          (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    std::string message =
+        "cannot open store '" + path + "': " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     sqlite3_close(db);
     return Status(CodeForSqlite(rc), std::move(message));
   }

@@ -1,9 +1,9 @@
+#include "cairn/env.h"
+
 #include <openssl/rand.h>
 
 #include <chrono>
 #include <cstdlib>
-
-#include "cairn/env.h"
 
 namespace cairn {
 namespace {

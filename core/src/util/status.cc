@@ -4,26 +4,38 @@ namespace cairn {
 
 std::string_view CodeName(Code code) {
   switch (code) {
-    case Code::kOk: return "ok";
-    case Code::kInvalidArgument: return "invalid_argument";
-    case Code::kNotFound: return "not_found";
-    case Code::kAlreadyExists: return "already_exists";
-    case Code::kFailedPrecondition: return "failed_precondition";
-    case Code::kAborted: return "aborted";
-    case Code::kOutOfRange: return "out_of_range";
-    case Code::kUnauthenticated: return "unauthenticated";
-    case Code::kPermissionDenied: return "permission_denied";
-    case Code::kResourceExhausted: return "resource_exhausted";
-    case Code::kUnavailable: return "unavailable";
-    case Code::kDataLoss: return "data_loss";
-    case Code::kInternal: return "internal";
+    case Code::kOk:
+      return "ok";
+    case Code::kInvalidArgument:
+      return "invalid_argument";
+    case Code::kNotFound:
+      return "not_found";
+    case Code::kAlreadyExists:
+      return "already_exists";
+    case Code::kFailedPrecondition:
+      return "failed_precondition";
+    case Code::kAborted:
+      return "aborted";
+    case Code::kOutOfRange:
+      return "out_of_range";
+    case Code::kUnauthenticated:
+      return "unauthenticated";
+    case Code::kPermissionDenied:
+      return "permission_denied";
+    case Code::kResourceExhausted:
+      return "resource_exhausted";
+    case Code::kUnavailable:
+      return "unavailable";
+    case Code::kDataLoss:
+      return "data_loss";
+    case Code::kInternal:
+      return "internal";
   }
   return "unknown";
 }
 
 bool IsRetryable(Code code) {
-  return code == Code::kUnavailable || code == Code::kAborted ||
-         code == Code::kResourceExhausted;
+  return code == Code::kUnavailable || code == Code::kAborted || code == Code::kResourceExhausted;
 }
 
 Status::Status(Code code, std::string message) {
@@ -59,17 +71,11 @@ Status Status::Annotate(std::string_view context) const {
   return {code(), std::move(message)};
 }
 
-std::ostream& operator<<(std::ostream& os, const Status& status) {
-  return os << status.ToString();
-}
+std::ostream& operator<<(std::ostream& os, const Status& status) { return os << status.ToString(); }
 
-Status InvalidArgument(std::string message) {
-  return {Code::kInvalidArgument, std::move(message)};
-}
+Status InvalidArgument(std::string message) { return {Code::kInvalidArgument, std::move(message)}; }
 Status NotFound(std::string message) { return {Code::kNotFound, std::move(message)}; }
-Status AlreadyExists(std::string message) {
-  return {Code::kAlreadyExists, std::move(message)};
-}
+Status AlreadyExists(std::string message) { return {Code::kAlreadyExists, std::move(message)}; }
 Status FailedPrecondition(std::string message) {
   return {Code::kFailedPrecondition, std::move(message)};
 }
