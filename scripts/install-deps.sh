@@ -13,11 +13,11 @@ packages=(
   libssl-dev openssl
   libboost1.81-dev
   libgit2-dev
-  libzstd-dev zstd
+  libzstd-dev zstd zlib1g-dev
   libyaml-cpp-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
-  iproute2 iptables procps time
+  iproute2 iptables procps time python3
 )
 
 missing=()

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include "cairn/change_codec.h"
+#include "cairn/v1/change.pb.h"
 #include "support/fakes.h"
 #include "support/status_matchers.h"
 
@@ -20,10 +21,12 @@ using ::testing::HasSubstr;
 
 class ReplicaTest : public ::testing::Test {
  protected:
-  std::unique_ptr<Replica> Open(const std::string& name, const Schema* schema = nullptr) {
+  std::unique_ptr<Replica> Open(const std::string& name, const Schema* schema = nullptr,
+                                bool checkpoint_on_close = true) {
     ReplicaOptions options;
     options.env = Env{&clock_, &random_};
     options.schema = schema;
+    options.checkpoint_on_close = checkpoint_on_close;
     auto replica = Replica::Open(dir_.File(name), options);
     EXPECT_TRUE(replica.ok()) << replica.status();
     return replica.ok() ? std::move(replica).value() : nullptr;
@@ -143,6 +146,65 @@ TEST_F(ReplicaTest, GarbageBatchIsRefusedAndTheStoreStillWorks) {
   EXPECT_THAT(r->ApplyEncoded("\x0a\x05garbage"), StatusIs(Code::kInvalidArgument, HasSubstr("")));
   EXPECT_EQ(Hash(*r), before);
   CAIRN_ASSERT_OK(r->Commit({Op::Put(id, "x", int64_t{2})}));
+}
+
+TEST_F(ReplicaTest, TruncatedBatchesAndUnknownOpsAreRefusedAndChangeNothing) {
+  auto a = Open("a.db");
+  auto b = Open("b.db");
+  const EntityId id = a->NewEntityId();
+  CAIRN_ASSERT_OK(a->Commit({Op::Put(id, "x", int64_t{1})}));
+  Sync(*a, *b);
+  CAIRN_ASSERT_OK(a->Commit({Op::Put(id, "x", int64_t{2}), Op::Put(id, "y", std::string("t"))}));
+  auto batch = a->ExportSince(b->Version());
+  CAIRN_ASSERT_OK(batch);
+  const std::string before = Hash(*b);
+  const VersionVector version = b->Version();
+  for (size_t cut = 1; cut < batch->size(); cut += 3) {
+    EXPECT_FALSE(b->ApplyEncoded(std::string_view(*batch).substr(0, cut)).ok()) << cut;
+  }
+  v1::ChangeBatch unknown;
+  ASSERT_TRUE(unknown.ParseFromString(*batch));
+  unknown.mutable_runs(0)->set_op_header(1, 0xF);  // an op this version does not know
+  EXPECT_THAT(b->ApplyEncoded(unknown.SerializeAsString()),
+              StatusIs(Code::kInvalidArgument, HasSubstr("unknown op code 15")));
+  EXPECT_EQ(Hash(*b), before);
+  EXPECT_EQ(b->Version(), version);
+  CAIRN_ASSERT_OK(b->ApplyEncoded(*batch));
+  EXPECT_EQ(Hash(*b), Hash(*a));
+}
+
+TEST_F(ReplicaTest, UncheckpointedChangesAreReplayedAtOpen) {
+  const EntityId id = NameBasedId("replayed");
+  {
+    auto r = Open("a.db", nullptr, /*checkpoint_on_close=*/false);
+    CAIRN_ASSERT_OK(r->Commit({Op::Put(id, "x", int64_t{1}), Op::Add(id, "s", std::string("e"))}));
+    CAIRN_ASSERT_OK(r->Commit({Op::Remove(id, "s", std::string("e"))}));
+    CAIRN_ASSERT_OK(r->Checkpoint());
+    CAIRN_ASSERT_OK(r->Commit({Op::Put(id, "x", int64_t{2}), Op::Add(id, "s", std::string("f"))}));
+    // Leave the last change un-checkpointed, as a killed process would.
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(dir_.File("a.db").c_str(), &raw), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    ASSERT_EQ(
+        sqlite3_prepare_v2(raw, "SELECT count(*) FROM actors WHERE materialized_seq < max_seq", -1,
+                           &stmt, nullptr),
+        SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int(stmt, 0), 1);
+    sqlite3_finalize(stmt);
+    sqlite3_close(raw);
+  }
+  auto r = Open("a.db");
+  const EntityData entity = MustGet(*r, id);
+  EXPECT_EQ(std::get<int64_t>(*entity.Get("x")), 2);
+  // The add removed before the checkpoint must not come back when the log is replayed.
+  EXPECT_THAT(entity.Elements("s"), ElementsAre(Value(std::string("f"))));
+  // The replayed state is what a replica that applied the same changes directly holds.
+  auto fresh = Open("fresh.db");
+  auto all = r->ChangesSince({});
+  CAIRN_ASSERT_OK(all);
+  CAIRN_ASSERT_OK(fresh->Apply(*all));
+  EXPECT_EQ(Hash(*r), Hash(*fresh));
 }
 
 TEST_F(ReplicaTest, SchemaViolationsAreRefusedWithReasonsAndNothingIsWritten) {

@@ -38,7 +38,7 @@ struct Id128 {
   // Parses the 8-4-4-4-12 form (either case) or 32 plain hex digits.
   static Result<Id128> Parse(std::string_view text);
 
-  friend auto operator<=>(const Id128&, const Id128&) = default;
+  friend auto operator<=>(const Id128&, const Id128&) = default;  // NOLINT(modernize-use-nullptr)
 };
 
 using ActorId = Id128;

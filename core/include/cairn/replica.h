@@ -54,6 +54,9 @@ struct ReplicaOptions {
   // Not owned; must outlive the replica. nullptr accepts any op.
   const Schema* schema = nullptr;
   Durability durability = Durability::kProcessCrash;
+  // Checkpoint the entity cache when the replica closes. Tests turn it off to leave a store as a
+  // killed process would.
+  bool checkpoint_on_close = true;
 };
 
 struct ApplyStats {

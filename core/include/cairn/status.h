@@ -126,9 +126,11 @@ class [[nodiscard]] Result {
 // `CAIRN_ASSIGN_OR_RETURN(auto x, F());` declares x from a Result or returns its status.
 #define CAIRN_ASSIGN_OR_RETURN(lhs, expr) \
   CAIRN_ASSIGN_OR_RETURN_IMPL_(CAIRN_CONCAT_(cairn_result_, __LINE__), lhs, expr)
+// NOLINTBEGIN(bugprone-macro-parentheses): `lhs` is a declaration and cannot be parenthesised.
 #define CAIRN_ASSIGN_OR_RETURN_IMPL_(result, lhs, expr) \
   auto result = (expr);                                 \
   if (!result.ok()) return result.status();             \
   lhs = std::move(result).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 #endif  // CAIRN_STATUS_H_

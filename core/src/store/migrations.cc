@@ -13,8 +13,12 @@ constexpr std::array<const char*, 1> kMigrations = {
     R"sql(
       -- Key/value metadata: 'actor' (this install's 16-byte actor id).
       CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
-      -- Highest seq applied per actor.
-      CREATE TABLE actors(id BLOB PRIMARY KEY, max_seq INTEGER NOT NULL) WITHOUT ROWID;
+      -- Per actor: the highest seq applied, and the highest seq whose effect is in `entities`
+      -- (the rest lives in the write-back cache and is replayed from the log at open).
+      CREATE TABLE actors(
+        id BLOB PRIMARY KEY,
+        max_seq INTEGER NOT NULL,
+        materialized_seq INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
       -- The change log: each row a run of one actor's consecutive changes, as a ChangeBatch.
       CREATE TABLE log(
         actor BLOB NOT NULL,
@@ -23,12 +27,6 @@ constexpr std::array<const char*, 1> kMigrations = {
         max_hlc INTEGER NOT NULL,
         payload BLOB NOT NULL,
         PRIMARY KEY(actor, first_seq)) WITHOUT ROWID;
-      -- Log rows applied to the in-memory entity cache but not yet to `entities` (write-back):
-      -- replayed in lsn order when the store opens. Emptied by every checkpoint.
-      CREATE TABLE pending(
-        lsn INTEGER PRIMARY KEY,
-        actor BLOB NOT NULL,
-        first_seq INTEGER NOT NULL);
       -- Causal deps: when `actor` made change `seq`, it had applied `other` up to `other_seq`.
       CREATE TABLE deps(
         actor BLOB NOT NULL,

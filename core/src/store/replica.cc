@@ -47,8 +47,8 @@ class Replica::Impl {
   Impl(std::unique_ptr<Database> db, ReplicaOptions options)
       : db_(std::move(db)), options_(options), hlc_(options.env.clock), ids_(options.env) {}
   ~Impl() {
-    // Best effort: whatever is not checkpointed here is replayed from `pending` next time.
-    (void)Checkpoint();
+    // Best effort: whatever is not checkpointed here is replayed from the log next time.
+    if (options_.checkpoint_on_close) (void)Checkpoint();
   }
 
   Status Init();
@@ -72,7 +72,7 @@ class Replica::Impl {
 
  private:
   // An entity's state in the write-back cache. Dirty entries hold changes that `entities` does
-  // not have yet; the log and `pending` hold them durably.
+  // not have yet; the log holds them durably.
   struct Cached {
     EntityData data;
     bool dirty = false;
@@ -97,6 +97,7 @@ class Replica::Impl {
   Result<Cached*> Load(const EntityId& id);
   Result<const EntityData*> Peek(const EntityId& id);
   Status FlushDirty();
+  void MarkCheckpointed();
   Status Recover();
   Status LoadIndexes();
   Status ReplayPending();
@@ -112,20 +113,22 @@ class Replica::Impl {
   merge::Causality causality_;
   std::unordered_map<EntityId, Cached, Id128Hash> cache_;
   size_t dirty_ = 0;
-  size_t pending_rows_ = 0;
+  // Per actor, the highest seq whose effect is in `entities`; and how many changes are not.
+  VersionVector materialized_;
+  size_t unmaterialized_ = 0;
 
   Statement select_entity_;
   Statement upsert_entity_;
   Statement insert_log_;
-  Statement insert_pending_;
   Statement insert_dep_;
   Statement upsert_actor_;
 };
 
 // The write-back cache is checkpointed into `entities` once it holds this many dirty entities
-// or the log this many unmaterialised rows, which bounds both memory and replay time at open.
+// (bounding memory) or this many changes are not materialised (bounding the replay at open to
+// well under a second).
 constexpr size_t kMaxDirtyEntities = 50'000;
-constexpr size_t kMaxPendingRows = 20'000;
+constexpr size_t kMaxUnmaterialized = 250'000;
 // Clean entities are dropped from the cache past this many.
 constexpr size_t kMaxCachedEntities = 100'000;
 
@@ -145,8 +148,6 @@ Status Replica::Impl::Init() {
   CAIRN_ASSIGN_OR_RETURN(
       insert_log_, db_->Prepare("INSERT INTO log(actor, first_seq, last_seq, max_hlc, payload) "
                                 "VALUES(?, ?, ?, ?, ?)"));
-  CAIRN_ASSIGN_OR_RETURN(insert_pending_,
-                         db_->Prepare("INSERT INTO pending(actor, first_seq) VALUES(?, ?)"));
   CAIRN_ASSIGN_OR_RETURN(
       insert_dep_,
       db_->Prepare("INSERT INTO deps(actor, seq, other, other_seq) VALUES(?, ?, ?, ?)"));
@@ -183,12 +184,16 @@ Status Replica::Impl::Recover() {
 Status Replica::Impl::LoadIndexes() {
   vv_.clear();
   causality_ = merge::Causality();
-  CAIRN_ASSIGN_OR_RETURN(Statement actors, db_->Prepare("SELECT id, max_seq FROM actors"));
+  materialized_.clear();
+  CAIRN_ASSIGN_OR_RETURN(Statement actors,
+                         db_->Prepare("SELECT id, max_seq, materialized_seq FROM actors"));
   while (true) {
     CAIRN_ASSIGN_OR_RETURN(const bool row, actors.Step());
     if (!row) break;
     if (actors.ColumnBlob(0).size() != 16) return DataLoss("an actor id in the store is corrupt");
-    vv_[Id128::FromBytes(actors.ColumnBlob(0))] = static_cast<uint64_t>(actors.ColumnInt(1));
+    const ActorId actor = Id128::FromBytes(actors.ColumnBlob(0));
+    vv_[actor] = static_cast<uint64_t>(actors.ColumnInt(1));
+    materialized_[actor] = static_cast<uint64_t>(actors.ColumnInt(2));
   }
   CAIRN_ASSIGN_OR_RETURN(
       Statement deps,
@@ -209,24 +214,14 @@ Status Replica::Impl::LoadIndexes() {
   return {};
 }
 
+// Re-applies, in causal order, every change whose effect is not in `entities` yet.
 Status Replica::Impl::ReplayPending() {
-  CAIRN_ASSIGN_OR_RETURN(
-      Statement pending,
-      db_->Prepare("SELECT log.payload, pending.first_seq FROM pending JOIN log "
-                   "ON log.actor = pending.actor AND log.first_seq = pending.first_seq "
-                   "ORDER BY pending.lsn"));
-  pending_rows_ = 0;
-  while (true) {
-    CAIRN_ASSIGN_OR_RETURN(const bool row, pending.Step());
-    if (!row) break;
-    ++pending_rows_;
-    Result<std::vector<Change>> run = DecodeChanges(pending.ColumnBlob(0));
-    if (!run.ok()) return DataLoss("a stored log row does not decode: " + run.status().message());
-    std::vector<const Change*> changes;
-    for (const Change& change : *run) changes.push_back(&change);
-    CAIRN_RETURN_IF_ERROR(ApplyToCache(changes));
-  }
-  return {};
+  CAIRN_ASSIGN_OR_RETURN(const std::vector<Change> changes, ChangesSince(materialized_));
+  std::vector<const Change*> order;
+  order.reserve(changes.size());
+  for (const Change& change : changes) order.push_back(&change);
+  unmaterialized_ = changes.size();
+  return ApplyToCache(order);
 }
 
 uint64_t Replica::Impl::Known(const Plan& plan, const ActorId& actor) const {
@@ -400,10 +395,6 @@ Status Replica::Impl::WriteLog(const Plan& plan, std::string_view encoded) {
         .Bind(4, static_cast<int64_t>(max_hlc))
         .BindBlob(5, payload.empty() ? encoded : std::string_view(payload));
     CAIRN_RETURN_IF_ERROR(insert_log_.Run());
-    insert_pending_.BindBlob(1, fresh[begin]->actor.AsBytes())
-        .Bind(2, static_cast<int64_t>(fresh[begin]->seq));
-    CAIRN_RETURN_IF_ERROR(insert_pending_.Run());
-    ++pending_rows_;
     upsert_actor_.BindBlob(1, fresh[begin]->actor.AsBytes())
         .Bind(2, static_cast<int64_t>(fresh[end - 1]->seq));
     CAIRN_RETURN_IF_ERROR(upsert_actor_.Run());
@@ -430,8 +421,8 @@ bool Replica::Impl::IsConflicted(const EntityData& entity) const {
   return false;
 }
 
-// Writes every dirty cached entity to `entities` and empties `pending`. REQUIRES: inside a
-// write transaction.
+// Writes every dirty cached entity to `entities` and marks every applied change as
+// materialised. REQUIRES: inside a write transaction, after the batch's actors rows.
 Status Replica::Impl::FlushDirty() {
   std::string state;
   for (auto& [id, cached] : cache_) {
@@ -448,11 +439,11 @@ Status Replica::Impl::FlushDirty() {
     upsert_entity_.Bind(3, IsConflicted(entity) ? 1 : 0).BindBlob(4, state);
     CAIRN_RETURN_IF_ERROR(upsert_entity_.Run());
   }
-  return db_->Exec("DELETE FROM pending");
+  return db_->Exec("UPDATE actors SET materialized_seq = max_seq");
 }
 
 Status Replica::Impl::Checkpoint() {
-  if (dirty_ == 0 && pending_rows_ == 0) return {};
+  if (dirty_ == 0 && unmaterialized_ == 0) return {};
   CAIRN_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
   Status s = FlushDirty();
   if (s.ok()) s = db_->Exec("COMMIT");
@@ -460,11 +451,16 @@ Status Replica::Impl::Checkpoint() {
     (void)db_->Exec("ROLLBACK");
     return s.Annotate("checkpointing the entity cache");
   }
+  MarkCheckpointed();
+  return {};
+}
+
+void Replica::Impl::MarkCheckpointed() {
   for (auto& [id, cached] : cache_) cached.dirty = false;
   dirty_ = 0;
-  pending_rows_ = 0;
+  unmaterialized_ = 0;
+  materialized_ = Version();
   if (cache_.size() > kMaxCachedEntities) cache_.clear();
-  return {};
 }
 
 Result<ApplyStats> Replica::Impl::Apply(std::span<const Change> changes, std::string_view encoded) {
@@ -480,7 +476,8 @@ Result<ApplyStats> Replica::Impl::Apply(std::span<const Change> changes, std::st
   CAIRN_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
   Status s = WriteLog(plan, encoded);
   if (s.ok()) s = ApplyToCache(plan.fresh);
-  const bool checkpoint = dirty_ > kMaxDirtyEntities || pending_rows_ > kMaxPendingRows;
+  const bool checkpoint =
+      dirty_ > kMaxDirtyEntities || unmaterialized_ + plan.fresh.size() > kMaxUnmaterialized;
   if (s.ok() && checkpoint) s = FlushDirty();
   if (s.ok()) s = db_->Exec("COMMIT");
   if (!s.ok()) {
@@ -488,13 +485,9 @@ Result<ApplyStats> Replica::Impl::Apply(std::span<const Change> changes, std::st
     Status recovered = Recover();
     return recovered.ok() ? s : recovered.Annotate("after " + s.ToString());
   }
-  if (checkpoint) {
-    for (auto& [id, cached] : cache_) cached.dirty = false;
-    dirty_ = 0;
-    pending_rows_ = 0;
-    if (cache_.size() > kMaxCachedEntities) cache_.clear();
-  }
   for (const auto& [actor, seq] : plan.vv) vv_[actor] = seq;
+  unmaterialized_ += plan.fresh.size();
+  if (checkpoint) MarkCheckpointed();
   hlc_.Observe(plan.max_hlc);
   stats.applied = plan.fresh.size();
   return stats;

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds and runs every test: a normal build, clang-format and clang-tidy, then the same tests
+# under AddressSanitizer + UndefinedBehaviorSanitizer. Run from anywhere, as root on a fresh
+# Debian 12 machine (it installs what is missing first).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+jobs=$(nproc)
+
+bash scripts/install-deps.sh
+
+echo "== format: clang-format"
+git ls-files -z '*.cc' '*.h' | xargs -0 clang-format --dry-run -Werror
+
+build_and_test() {
+  local preset=$1
+  echo "== $preset: build"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j "$jobs"
+  echo "== $preset: tests"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --preset "$preset" -j "$jobs"
+}
+
+build_and_test dev
+
+echo "== lint: clang-tidy (dev build's compile commands)"
+git ls-files -z 'core/src/*.cc' 'tools/*.cc' \
+  | xargs -0 -P "$jobs" -n 4 clang-tidy -p build/dev --quiet 2>/dev/null > build/clang-tidy.log || true
+if grep -q ': error:' build/clang-tidy.log; then
+  grep ': error:' build/clang-tidy.log
+  echo "clang-tidy found problems"
+  exit 1
+fi
+
+build_and_test asan
