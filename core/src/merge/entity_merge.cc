@@ -1,8 +1,5 @@
 #include "merge/entity_merge.h"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-
 #include <algorithm>
 
 #include "cairn/v1/state.pb.h"
@@ -105,38 +102,6 @@ Status FromProto(const v1::Value& in, Value* out) {
   return DataLoss("stored value has no kind");
 }
 
-// Collects the actors of every stamp, sorted, so stamps can refer to them by index.
-class ActorTable {
- public:
-  explicit ActorTable(const EntityData& entity) {
-    for (const auto& [name, reg] : entity.fields) {
-      for (const auto& entry : reg) actors_.push_back(entry.stamp.actor);
-    }
-    for (const auto& [name, elements] : entity.sets) {
-      for (const auto& [key, element] : elements) {
-        for (const Stamp& add : element.adds) actors_.push_back(add.actor);
-      }
-    }
-    if (entity.tombstone) actors_.push_back(entity.tombstone->actor);
-    std::sort(actors_.begin(), actors_.end());
-    actors_.erase(std::unique(actors_.begin(), actors_.end()), actors_.end());
-  }
-  uint32_t IndexOf(const ActorId& actor) const {
-    return static_cast<uint32_t>(std::lower_bound(actors_.begin(), actors_.end(), actor) -
-                                 actors_.begin());
-  }
-  const std::vector<ActorId>& actors() const { return actors_; }
-
- private:
-  std::vector<ActorId> actors_;
-};
-
-void ToProto(const Stamp& stamp, const ActorTable& table, v1::Stamp* out) {
-  out->set_actor(table.IndexOf(stamp.actor));
-  out->set_seq(stamp.seq);
-  out->set_hlc(stamp.hlc);
-}
-
 Status FromProto(const v1::Stamp& in, const std::vector<ActorId>& actors, Stamp* out) {
   if (in.actor() >= actors.size()) return DataLoss("stored stamp names an unknown actor");
   *out = Stamp{actors[in.actor()], in.seq(), in.hlc()};
@@ -192,41 +157,6 @@ std::string CanonicalValueBytes(const Value& value) {
   ToProto(value, &proto);
   std::string out;
   proto.SerializeToString(&out);
-  return out;
-}
-
-std::string SerializeEntity(const EntityData& entity) {
-  const ActorTable table(entity);
-  v1::EntityState state;
-  for (const ActorId& actor : table.actors()) {
-    state.add_actors(actor.AsBytes().data(), actor.AsBytes().size());
-  }
-  for (const auto& [name, reg] : entity.fields) {
-    v1::FieldState* field = state.add_fields();
-    field->set_name(name);
-    for (const RegisterEntry& entry : reg) {
-      v1::RegisterEntry* out = field->add_entries();
-      ToProto(entry.stamp, table, out->mutable_stamp());
-      ToProto(entry.value, out->mutable_value());
-    }
-  }
-  for (const auto& [name, elements] : entity.sets) {
-    v1::SetState* set = state.add_sets();
-    set->set_name(name);
-    for (const auto& [key, element] : elements) {
-      v1::SetElement* out = set->add_elements();
-      ToProto(element.element, out->mutable_element());
-      for (const Stamp& add : element.adds) ToProto(add, table, out->add_adds());
-    }
-  }
-  if (entity.tombstone) ToProto(*entity.tombstone, table, state.mutable_tombstone());
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    state.SerializeToCodedStream(&coded);
-  }
   return out;
 }
 

@@ -19,7 +19,7 @@ namespace cairn::merge {
 // change the author had seen was applied before (causal delivery).
 void ApplyOp(EntityData& entity, const Op& op, const Stamp& stamp, const Knowledge& knowledge);
 
-// The deterministic serialisation of cairn.v1.EntityState (state.proto).
+// The deterministic serialisation of cairn.v1.EntityState (state.proto); entity_writer.cc.
 std::string SerializeEntity(const EntityData& entity);
 Status ParseEntity(std::string_view bytes, EntityData* entity);
 
