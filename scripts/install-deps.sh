@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  g++ cmake ninja-build pkg-config git clang-format clang-tidy
+  g++ cmake ninja-build pkg-config git clang-format clang-tidy clang libclang-rt-14-dev
   # libraries
   protobuf-compiler libprotobuf-dev
   libsqlite3-dev sqlite3

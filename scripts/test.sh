@@ -34,3 +34,11 @@ if grep -q ': error:' build/clang-tidy.log; then
 fi
 
 build_and_test asan
+
+echo "== fuzz: libFuzzer smoke run of the change batch decoder (clang, ASan + UBSan)"
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz -j "$jobs"
+corpus=$(mktemp -d)
+trap 'rm -rf "$corpus"' EXIT
+build/fuzz/tests/fuzz/change_batch_fuzzer -max_total_time="${CAIRN_FUZZ_SECONDS:-30}" \
+  -max_len=4096 -print_final_stats=1 "$corpus" tests/fuzz/corpus/change_batch
