@@ -1,0 +1,93 @@
+// Replica::Impl: the write-back entity cache and its checkpoints (replica_impl.h).
+#include "merge/entity_merge.h"
+#include "store/replica_impl.h"
+
+namespace cairn {
+
+using store::TypeOfEntity;
+
+Result<std::optional<EntityData>> Replica::Impl::ReadRow(const EntityId& id) {
+  select_entity_.BindBlob(1, id.AsBytes());
+  Result<bool> row = select_entity_.Step();
+  std::optional<EntityData> out;
+  Status status = row.status();
+  if (row.ok() && *row) {
+    out.emplace();
+    out->id = id;
+    status = merge::ParseEntity(select_entity_.ColumnBlob(0), &*out);
+  }
+  select_entity_.Reset();
+  if (!status.ok()) return status;
+  return out;
+}
+
+Result<Replica::Impl::Cached*> Replica::Impl::Load(const EntityId& id) {
+  if (auto it = cache_.find(id); it != cache_.end()) return &it->second;
+  CAIRN_ASSIGN_OR_RETURN(std::optional<EntityData> stored, ReadRow(id));
+  Cached& cached = cache_[id];
+  if (stored) {
+    cached.data = std::move(*stored);
+  } else {
+    cached.data.id = id;
+  }
+  return &cached;
+}
+
+// The current state of an entity without caching it; nullptr if none.
+Result<const EntityData*> Replica::Impl::Peek(const EntityId& id) {
+  CAIRN_ASSIGN_OR_RETURN(Cached * cached, Load(id));
+  return &cached->data;
+}
+
+bool Replica::Impl::IsConflicted(const EntityData& entity) const {
+  const std::string type = TypeOfEntity(entity);
+  for (const auto& [name, reg] : entity.fields) {
+    if (reg.size() < 2 || TypeOf(reg.back().value) != ValueType::kText) continue;
+    if (options_.schema == nullptr || options_.schema->IsFreeText(type, name)) return true;
+  }
+  return false;
+}
+
+// Writes every dirty cached entity to `entities` and marks every applied change as
+// materialised. REQUIRES: inside a write transaction, after the batch's actors rows.
+Status Replica::Impl::FlushDirty() {
+  std::string state;
+  for (auto& [id, cached] : cache_) {
+    if (!cached.dirty) continue;
+    const EntityData& entity = cached.data;
+    state = merge::SerializeEntity(entity);
+    const std::string type = TypeOfEntity(entity);
+    upsert_entity_.BindBlob(1, id.AsBytes());
+    if (type.empty() || entity.deleted()) {
+      upsert_entity_.BindNull(2);
+    } else {
+      upsert_entity_.BindText(2, type);
+    }
+    upsert_entity_.Bind(3, IsConflicted(entity) ? 1 : 0).BindBlob(4, state);
+    CAIRN_RETURN_IF_ERROR(upsert_entity_.Run());
+  }
+  return db_->Exec("UPDATE actors SET materialized_seq = max_seq");
+}
+
+Status Replica::Impl::Checkpoint() {
+  if (dirty_ == 0 && unmaterialized_ == 0) return {};
+  CAIRN_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+  Status s = FlushDirty();
+  if (s.ok()) s = db_->Exec("COMMIT");
+  if (!s.ok()) {
+    (void)db_->Exec("ROLLBACK");
+    return s.Annotate("checkpointing the entity cache");
+  }
+  MarkCheckpointed();
+  return {};
+}
+
+void Replica::Impl::MarkCheckpointed() {
+  for (auto& [id, cached] : cache_) cached.dirty = false;
+  dirty_ = 0;
+  unmaterialized_ = 0;
+  materialized_ = Version();
+  if (cache_.size() > kMaxCachedEntities) cache_.clear();
+}
+
+}  // namespace cairn
