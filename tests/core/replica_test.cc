@@ -101,6 +101,36 @@ TEST_F(ReplicaTest, ApplyingTheSameBatchTwiceChangesNothingTheSecondTime) {
   EXPECT_EQ(Hash(*a), hash);
 }
 
+TEST_F(ReplicaTest, AnOverlappingBatchStoresOnlyItsNewChanges) {
+  auto a = Open("a.db");
+  auto b = Open("b.db");
+  auto c = Open("c.db");
+  const EntityId id = a->NewEntityId();
+  CAIRN_ASSERT_OK(a->Commit({Op::Put(id, "x", int64_t{1})}));
+  CAIRN_ASSERT_OK(c->Commit({Op::Put(id, "y", int64_t{1})}));
+  Sync(*c, *a);
+  Sync(*a, *b);
+  CAIRN_ASSERT_OK(a->Commit({Op::Put(id, "x", int64_t{2})}));
+  // Everything again: old changes of two actors and one new change of a.
+  auto all = a->ExportSince({});
+  CAIRN_ASSERT_OK(all);
+  auto applied = b->ApplyEncoded(*all);
+  CAIRN_ASSERT_OK(applied);
+  EXPECT_EQ(applied->applied, 1U);
+  EXPECT_EQ(applied->duplicates, 2U);
+  auto held = b->ChangesSince({});
+  CAIRN_ASSERT_OK(held);
+  EXPECT_EQ(held->size(), 3U);
+  EXPECT_EQ(b->ChangeCount(), 3U);
+  // After a restart the replay of the log must agree too.
+  b.reset();
+  b = Open("b.db");
+  held = b->ChangesSince({});
+  CAIRN_ASSERT_OK(held);
+  EXPECT_EQ(held->size(), 3U);
+  EXPECT_EQ(Hash(*b), Hash(*a));
+}
+
 TEST_F(ReplicaTest, AGapInSeqIsRefusedWholeAndLeavesTheStoreUnchanged) {
   auto a = Open("a.db");
   auto b = Open("b.db");

@@ -122,10 +122,13 @@ Status Replica::Impl::WriteLog(const Plan& plan, std::string_view encoded) {
   const auto& fresh = plan.fresh;
   // The batch as it arrived is stored as is when it is exactly one actor's fresh run; otherwise
   // each run of consecutive changes of one actor is re-encoded into its own row.
-  const bool store_as_is =
-      !encoded.empty() && std::all_of(fresh.begin(), fresh.end(), [&](const Change* c) {
-        return c->actor == fresh.front()->actor;
-      });
+  // The batch as it arrived is stored as is when it holds exactly the fresh changes, all of one
+  // actor (a device's push, a delta); otherwise each run of consecutive changes of one actor is
+  // re-encoded into its own row, so a log row only ever holds its own actor's changes.
+  const bool store_as_is = !encoded.empty() && fresh.size() == plan.batch_size &&
+                           std::all_of(fresh.begin(), fresh.end(), [&](const Change* c) {
+                             return c->actor == fresh.front()->actor;
+                           });
   size_t begin = 0;
   std::vector<Change> run;
   while (begin < fresh.size()) {
@@ -167,6 +170,7 @@ Status Replica::Impl::WriteLog(const Plan& plan, std::string_view encoded) {
 
 Result<ApplyStats> Replica::Impl::Apply(std::span<const Change> changes, std::string_view encoded) {
   Plan plan;
+  plan.batch_size = changes.size();
   CAIRN_RETURN_IF_ERROR(CheckCausalOrder(changes, plan));
   ApplyStats stats;
   stats.duplicates = changes.size() - plan.fresh.size();

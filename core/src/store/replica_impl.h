@@ -73,6 +73,7 @@ class Replica::Impl {
   struct Plan {
     std::unordered_map<ActorId, uint64_t, Id128Hash> vv;
     std::vector<const Change*> fresh;
+    size_t batch_size = 0;  // changes in the batch, fresh or not
     Hlc max_hlc = 0;
   };
 

@@ -45,6 +45,10 @@ Result<std::vector<Change>> Replica::Impl::ChangesSince(const VersionVector& sin
       if (!row) break;
       CAIRN_ASSIGN_OR_RETURN(std::vector<Change> run, DecodeChanges(select.ColumnBlob(0)));
       for (Change& change : run) {
+        if (change.actor != actor) {
+          return DataLoss("a log row of actor " + actor.ToString() + " holds changes of actor " +
+                          change.actor.ToString());
+        }
         if (change.seq > from) queue.push_back(std::move(change));
       }
     }

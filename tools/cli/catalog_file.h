@@ -1,0 +1,26 @@
+// Reading a catalog (cairn.v1.Catalog) written in protobuf text format, as issuers author it,
+// and the demo catalog compiled into the binary.
+#ifndef CAIRN_TOOLS_CLI_CATALOG_FILE_H_
+#define CAIRN_TOOLS_CLI_CATALOG_FILE_H_
+
+#include <string>
+#include <string_view>
+
+#include "cairn/status.h"
+#include "cairn/v1/catalog.pb.h"
+
+namespace cairn::cli {
+
+// Parses `text` as a Catalog. `name` is what error messages call the input (a file name); each
+// error reads "name:line:column: what is wrong", lines and columns counted from 1.
+Result<v1::Catalog> ParseCatalogText(std::string_view text, std::string_view name);
+
+// Reads and parses the catalog file at `path`.
+Result<v1::Catalog> ReadCatalogFile(const std::string& path);
+
+// tools/cli/demo_catalog.textproto, as compiled in.
+std::string_view DemoCatalogText();
+
+}  // namespace cairn::cli
+
+#endif  // CAIRN_TOOLS_CLI_CATALOG_FILE_H_

@@ -1,0 +1,157 @@
+// cairn init | status | conflicts | resolve | log | export | import | help
+#include <charconv>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "command_table.h"
+#include "commands.h"
+#include "format.h"
+#include "store.h"
+#include "views.h"
+
+namespace cairn::cli {
+namespace {
+
+// Writes `bytes` to `path` through a temporary file renamed into place, so that a crash never
+// leaves a half-written batch under the final name.
+Status WriteFileAtomically(const std::string& path, std::string_view bytes) {
+  const std::string temp = path + ".tmp";
+  {
+    std::ofstream file(temp, std::ios::binary | std::ios::trunc);
+    file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    file.flush();
+    if (!file) return FailedPrecondition("cannot write " + temp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, path, ec);
+  if (ec) return FailedPrecondition("cannot rename " + temp + " to " + path + ": " + ec.message());
+  return {};
+}
+
+Result<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return NotFound("cannot read " + path);
+  std::ostringstream bytes;
+  bytes << file.rdbuf();
+  if (file.bad()) return DataLoss("error reading " + path);
+  return bytes.str();
+}
+
+}  // namespace
+
+int RunInit(Invocation& inv) {
+  Result<std::string> home = inv.Home();
+  if (!home.ok()) return inv.Fail(home.status());
+  Result<std::unique_ptr<Device>> device = CreateStore(*home, inv.err());
+  if (!device.ok()) return inv.Fail(device.status());
+  inv.out() << "created device store " << DatabasePath(*home) << "\n"
+            << "actor " << (*device)->replica().actor().ToString() << "\n";
+  return kExitOk;
+}
+
+int RunStatus(Invocation& inv) {
+  Result<Device*> device = inv.OpenDevice();
+  if (!device.ok()) return inv.Fail(device.status());
+  if (Status s = PrintStatus(**device, inv.json(), inv.out()); !s.ok()) return inv.Fail(s);
+  return kExitOk;
+}
+
+int RunConflicts(Invocation& inv) {
+  Result<Device*> device = inv.OpenDevice();
+  if (!device.ok()) return inv.Fail(device.status());
+  if (Status s = PrintConflicts(**device, inv.json(), inv.out()); !s.ok()) return inv.Fail(s);
+  return kExitOk;
+}
+
+int RunResolve(Invocation& inv) {
+  const std::optional<EntityId> entity = inv.IdArg(0, "ENTITY");
+  if (!entity) return kExitUsage;
+  const std::string text = inv.TextArg(2);
+  Result<Device*> device = inv.OpenDevice();
+  if (!device.ok()) return inv.Fail(device.status());
+  if (Status s = (*device)->Resolve(*entity, inv.arg(1), text); !s.ok()) return inv.Fail(s);
+  inv.out() << "resolved " << inv.arg(1) << " of " << entity->ToString() << "\n";
+  return kExitOk;
+}
+
+int RunLog(Invocation& inv) {
+  LogOptions options;
+  options.json = inv.json();
+  if (const std::optional<std::string> limit = inv.option("limit")) {
+    size_t n = 0;
+    const char* end = limit->data() + limit->size();
+    const auto [ptr, ec] = std::from_chars(limit->data(), end, n);
+    if (ec != std::errc() || ptr != end || n == 0) {
+      return inv.UsageError("--limit '" + *limit + "' is not a number of changes greater than 0");
+    }
+    options.limit = n;
+  }
+  Result<Device*> device = inv.OpenDevice();
+  if (!device.ok()) return inv.Fail(device.status());
+  if (Status s = PrintLog((*device)->replica(), options, inv.out()); !s.ok()) return inv.Fail(s);
+  return kExitOk;
+}
+
+int RunExport(Invocation& inv) {
+  const std::string& path = inv.arg(0);
+  Result<Device*> device = inv.OpenDevice();
+  if (!device.ok()) return inv.Fail(device.status());
+  // Everything: the export starts from the empty version vector (--since-empty says so).
+  Result<std::string> batch = (*device)->replica().ExportSince({});
+  if (!batch.ok()) return inv.Fail(batch.status());
+  const uint64_t changes = (*device)->replica().ChangeCount();
+  if (path == "-") {
+    inv.out().write(batch->data(), static_cast<std::streamsize>(batch->size()));
+    inv.out().flush();
+    inv.err() << "exported " << Plural(changes, "change") << " (" << HumanSize(batch->size())
+              << ")\n";
+    return kExitOk;
+  }
+  if (Status s = WriteFileAtomically(path, *batch); !s.ok()) return inv.Fail(s);
+  inv.out() << "exported " << Plural(changes, "change") << " (" << HumanSize(batch->size())
+            << ") to " << path << "\n";
+  return kExitOk;
+}
+
+int RunImport(Invocation& inv) {
+  const std::string& path = inv.arg(0);
+  Result<std::string> batch = std::string();
+  if (path == "-") {
+    batch = std::string{std::istreambuf_iterator<char>(inv.in()), std::istreambuf_iterator<char>()};
+  } else {
+    batch = ReadWholeFile(path);
+  }
+  if (!batch.ok()) return inv.Fail(batch.status());
+  Result<Device*> device = inv.OpenDevice();
+  if (!device.ok()) return inv.Fail(device.status());
+  Result<ApplyStats> stats = (*device)->replica().ApplyEncoded(*batch);
+  if (!stats.ok()) return inv.Fail(stats.status().Annotate("cannot import " + path));
+  inv.out() << "applied " << Plural(stats->applied, "change") << ", " << stats->duplicates
+            << " duplicate" << (stats->duplicates == 1 ? "" : "s") << "\n";
+  return kExitOk;
+}
+
+int RunHelp(Invocation& inv) {
+  if (inv.args().empty()) {
+    inv.out() << HelpText();
+    return kExitOk;
+  }
+  size_t words = 0;
+  const CommandSpec* spec = FindCommand(inv.args(), &words);
+  if (spec == nullptr && inv.args().size() == 1 && IsCommandGroup(inv.arg(0))) {
+    inv.out() << GroupUsage(inv.arg(0));
+    return kExitOk;
+  }
+  if (spec == nullptr || words != inv.args().size()) {
+    std::string name;
+    for (const std::string& word : inv.args()) name += (name.empty() ? "" : " ") + word;
+    return inv.UsageError("no command '" + name + "'; 'cairn help' lists them");
+  }
+  inv.out() << CommandHelp(*spec);
+  return kExitOk;
+}
+
+}  // namespace cairn::cli

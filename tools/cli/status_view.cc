@@ -1,0 +1,208 @@
+// `cairn status`, `cairn conflicts`, `cairn evidence list` and `cairn check` output.
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <variant>
+
+#include "format.h"
+#include "views.h"
+
+namespace cairn::cli {
+namespace {
+
+// A plain-text table: a header row and rows, columns padded to their widest cell.
+class Table {
+ public:
+  explicit Table(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
+  void Add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+
+  void Print(std::ostream& out) const {
+    std::vector<size_t> widths(rows_[0].size(), 0);
+    for (const auto& row : rows_) {
+      for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], DisplayWidth(row[i]));
+    }
+    for (const auto& row : rows_) {
+      std::string line;
+      for (size_t i = 0; i < row.size(); ++i) {
+        line += i + 1 == row.size() ? row[i] : Pad(row[i], widths[i] + 2);
+      }
+      out << line << "\n";
+    }
+  }
+
+ private:
+  std::vector<std::vector<std::string>> rows_;
+};
+
+std::string Sha256Hex(const v1::EvidenceRef& blob) { return Hex(blob.sha256()); }
+
+}  // namespace
+
+Status PrintStatus(Device& device, bool json, std::ostream& out) {
+  CAIRN_ASSIGN_OR_RETURN(const std::vector<v1::Pursuit> pursuits, device.ListPursuits());
+  CAIRN_ASSIGN_OR_RETURN(const std::vector<Conflict> conflicts, device.Conflicts());
+  std::vector<size_t> evidence_counts;
+  for (const v1::Pursuit& pursuit : pursuits) {
+    CAIRN_ASSIGN_OR_RETURN(const std::vector<v1::EvidenceItem> evidence,
+                           device.ListEvidence(Id128::FromBytes(pursuit.id())));
+    evidence_counts.push_back(evidence.size());
+  }
+
+  if (json) {
+    JsonWriter writer(out);
+    writer.BeginObject().Key("pursuits").BeginArray();
+    for (size_t i = 0; i < pursuits.size(); ++i) {
+      const v1::Pursuit& p = pursuits[i];
+      writer.BeginObject()
+          .Key("id")
+          .String(IdFromBytes(p.id()))
+          .Key("micro_credential_id")
+          .String(p.micro_credential_id())
+          .Key("micro_credential_version")
+          .String(p.micro_credential_version())
+          .Key("status")
+          .String(PursuitStatusName(p.status()))
+          .Key("attempt")
+          .Int(CurrentAttempt(p))
+          .Key("submissions")
+          .Int(p.attempt() - 1)
+          .Key("evidence")
+          .Uint(evidence_counts[i])
+          .Key("started_at")
+          .String(IsoTime(p.started_at_ms()))
+          .EndObject();
+    }
+    writer.EndArray().Key("unresolved_conflicts").Uint(conflicts.size()).EndObject();
+    out << "\n";
+    return {};
+  }
+
+  if (pursuits.empty()) {
+    out << "No pursuits yet: 'cairn catalog list' shows what you can pursue, and "
+           "'cairn pursue MC_ID' starts one.\n";
+  } else {
+    Table table({"PURSUIT", "MICRO-CREDENTIAL", "VERSION", "STATUS", "ATTEMPT", "EVIDENCE"});
+    for (size_t i = 0; i < pursuits.size(); ++i) {
+      const v1::Pursuit& p = pursuits[i];
+      table.Add({IdFromBytes(p.id()), p.micro_credential_id(), p.micro_credential_version(),
+                 std::string(PursuitStatusName(p.status())), std::to_string(CurrentAttempt(p)),
+                 std::to_string(evidence_counts[i])});
+    }
+    table.Print(out);
+  }
+  out << Plural(conflicts.size(), "unresolved conflict")
+      << (conflicts.empty() ? "" : ": 'cairn conflicts' shows them") << "\n";
+  return {};
+}
+
+Status PrintConflicts(Device& device, bool json, std::ostream& out) {
+  CAIRN_ASSIGN_OR_RETURN(const std::vector<Conflict> conflicts, device.Conflicts());
+  if (json) {
+    JsonWriter writer(out);
+    writer.BeginObject().Key("conflicts").BeginArray();
+    for (const Conflict& conflict : conflicts) {
+      writer.BeginObject()
+          .Key("entity")
+          .String(conflict.entity.ToString())
+          .Key("type")
+          .String(conflict.type)
+          .Key("field")
+          .String(conflict.field)
+          .Key("values")
+          .BeginArray();
+      for (size_t i = 0; i < conflict.values.size(); ++i) {
+        const RegisterEntry& entry = conflict.values[i];
+        writer.BeginObject()
+            .Key("actor")
+            .String(entry.stamp.actor.ToString())
+            .Key("seq")
+            .Uint(entry.stamp.seq)
+            .Key("time")
+            .String(IsoTime(HlcMillis(entry.stamp.hlc)))
+            .Key("current")
+            .Bool(i + 1 == conflict.values.size())
+            .Key("value");
+        WriteValueJson(entry.value, writer);
+        writer.EndObject();
+      }
+      writer.EndArray().EndObject();
+    }
+    writer.EndArray().EndObject();
+    out << "\n";
+    return {};
+  }
+
+  if (conflicts.empty()) {
+    out << "No unresolved conflicts.\n";
+    return {};
+  }
+  for (const Conflict& conflict : conflicts) {
+    out << conflict.type << " " << conflict.entity.ToString() << ", field " << conflict.field
+        << ": " << conflict.values.size() << " texts written concurrently\n";
+    // The winner is last; show it first.
+    for (size_t i = conflict.values.size(); i-- > 0;) {
+      const RegisterEntry& entry = conflict.values[i];
+      const bool current = i + 1 == conflict.values.size();
+      const auto* text = std::get_if<std::string>(&entry.value);
+      out << (current ? "  * " : "    ")
+          << (text ? Quote(*text, std::numeric_limits<size_t>::max()) : ValueText(entry.value))
+          << "  (" << ShortActor(entry.stamp.actor) << ":" << entry.stamp.seq << ", "
+          << IsoTime(HlcMillis(entry.stamp.hlc)) << (current ? ", shown now" : "") << ")\n";
+    }
+    out << "  to settle it: cairn resolve " << conflict.entity.ToString() << " " << conflict.field
+        << " TEXT\n";
+  }
+  return {};
+}
+
+void PrintEvidenceList(const std::vector<v1::EvidenceItem>& items, bool json, std::ostream& out) {
+  if (json) {
+    JsonWriter writer(out);
+    writer.BeginObject().Key("evidence").BeginArray();
+    for (const v1::EvidenceItem& item : items) {
+      writer.BeginObject()
+          .Key("id")
+          .String(IdFromBytes(item.id()))
+          .Key("pursuit")
+          .String(IdFromBytes(item.pursuit()))
+          .Key("requirement_id")
+          .String(item.requirement_id())
+          .Key("sha256")
+          .String(Sha256Hex(item.blob()))
+          .Key("size")
+          .Uint(item.blob().size())
+          .Key("media_type")
+          .String(item.blob().media_type())
+          .Key("caption")
+          .String(item.caption())
+          .Key("captured_at")
+          .String(IsoTime(item.captured_at_ms()))
+          .EndObject();
+    }
+    writer.EndArray().EndObject();
+    out << "\n";
+    return;
+  }
+  if (items.empty()) {
+    out << "No evidence yet: 'cairn evidence add' records some.\n";
+    return;
+  }
+  Table table({"EVIDENCE", "REQUIREMENT", "TYPE", "SIZE", "SHA-256", "CAPTION"});
+  for (const v1::EvidenceItem& item : items) {
+    table.Add({IdFromBytes(item.id()), item.requirement_id(), item.blob().media_type(),
+               HumanSize(item.blob().size()), Sha256Hex(item.blob()).substr(0, 12) + "..",
+               item.caption().empty() ? "" : Quote(item.caption())});
+  }
+  table.Print(out);
+}
+
+void PrintIssues(const std::vector<ValidationIssue>& issues, std::ostream& out) {
+  if (issues.empty()) {
+    out << "ready to submit\n";
+    return;
+  }
+  for (const ValidationIssue& issue : issues) out << "- " << issue.message << "\n";
+}
+
+}  // namespace cairn::cli
