@@ -398,8 +398,8 @@ out_matches '^\{"total":11,"changes":\[\{"actor":"[0-9a-f-]{36}","seq":1,"hlc":"
 # Export, import and conflicts between two devices
 
 G=$WORK/second
-run export "$WORK/all.batch" --since-empty --home "$F"
-expect_rc 0 "export --since-empty"
+run export "$WORK/all.batch" --home "$F"
+expect_rc 0 "export of everything"
 out_matches "^exported 11 changes \([0-9.]+ KB\) to $WORK/all.batch$" "export counts changes"
 
 run init --home "$G"

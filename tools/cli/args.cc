@@ -12,12 +12,11 @@ struct OptionSpec {
 };
 
 // Every option any command knows. Which command accepts which is in command_table.cc.
-constexpr std::array<OptionSpec, 10> kOptions = {{
+constexpr std::array<OptionSpec, 9> kOptions = {{
     {"home", true},
     {"json", false},
     {"help", false},
     {"limit", true},
-    {"since-empty", false},
     {"sha256", true},
     {"size", true},
     {"type", true},

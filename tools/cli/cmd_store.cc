@@ -99,7 +99,7 @@ int RunExport(Invocation& inv) {
   const std::string& path = inv.arg(0);
   Result<Device*> device = inv.OpenDevice();
   if (!device.ok()) return inv.Fail(device.status());
-  // Everything: the export starts from the empty version vector (--since-empty says so).
+  // Everything: the export starts from the empty version vector.
   Result<std::string> batch = (*device)->replica().ExportSince({});
   if (!batch.ok()) return inv.Fail(batch.status());
   const uint64_t changes = (*device)->replica().ChangeCount();
