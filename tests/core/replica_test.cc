@@ -6,6 +6,7 @@
 
 #include "cairn/change_codec.h"
 #include "cairn/v1/change.pb.h"
+#include "store/replica_impl.h"
 #include "support/fakes.h"
 #include "support/status_matchers.h"
 
@@ -350,6 +351,27 @@ TEST_F(ReplicaTest, ChangesSinceReturnsOnlyWhatTheOtherSideLacks) {
   ASSERT_EQ(missing->size(), 3U);
   EXPECT_EQ((*missing)[0].seq, 11U);
   EXPECT_EQ((*missing)[2].seq, 13U);
+}
+
+TEST_F(ReplicaTest, ChangesSinceFindsNewLogRowsBySearchingNotScanning) {
+  // Cost proportional to what is new: the per-actor query must search the primary key, never
+  // scan an actor's whole history.
+  { auto r = Open("a.db"); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir_.File("a.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  const std::string sql = std::string("EXPLAIN QUERY PLAN ") + kSelectLogSince;
+  ASSERT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK);
+  std::string plan;
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    plan += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
+    plan += "\n";
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  EXPECT_THAT(plan, HasSubstr("SEARCH log USING PRIMARY KEY (actor=? AND first_seq>?)"));
+  EXPECT_THAT(plan, HasSubstr("SEARCH log USING PRIMARY KEY (actor=? AND first_seq<?)"));
+  EXPECT_THAT(plan, ::testing::Not(HasSubstr("SCAN")));
 }
 
 TEST_F(ReplicaTest, AStoreFromANewerSchemaVersionIsRefusedClearly) {

@@ -33,6 +33,9 @@ std::string TypeOfEntity(const EntityData& entity);
 
 }  // namespace store
 
+// SQL of ChangesSince's per-actor query; tests check its plan.
+extern const char* const kSelectLogSince;
+
 class Replica::Impl {
  public:
   Impl(std::unique_ptr<store::Database> db, ReplicaOptions options)

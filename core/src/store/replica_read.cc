@@ -25,15 +25,21 @@ std::string HexOf(const unsigned char* data, size_t size) {
 
 }  // namespace
 
+// The log rows of actor ?1 holding seqs above ?2. An actor's rows cover disjoint, ascending seq
+// ranges, so they start at the last row whose first_seq is at most ?2 + 1: two searches of the
+// primary key, whatever the length of the history.
+const char* const kSelectLogSince =
+    "SELECT payload FROM log WHERE actor = ?1 AND first_seq >= "
+    "coalesce((SELECT first_seq FROM log WHERE actor = ?1 AND first_seq <= ?2 + 1 "
+    "ORDER BY first_seq DESC LIMIT 1), 0) ORDER BY first_seq";
+
 using store::Statement;
 using store::TypeOfEntity;
 
 Result<std::vector<Change>> Replica::Impl::ChangesSince(const VersionVector& since) {
   // Per actor, the changes `since` lacks, ascending by seq.
   std::map<ActorId, std::deque<Change>> pending;
-  CAIRN_ASSIGN_OR_RETURN(
-      Statement select,
-      db_->Prepare("SELECT payload FROM log WHERE actor = ? AND last_seq > ? ORDER BY first_seq"));
+  CAIRN_ASSIGN_OR_RETURN(Statement select, db_->Prepare(kSelectLogSince));
   for (const auto& [actor, max_seq] : vv_) {
     const auto it = since.find(actor);
     const uint64_t from = it == since.end() ? 0 : it->second;
