@@ -32,13 +32,20 @@ std::string ProtobufCanonical(std::string_view bytes) {
 
 Value RandomValue(std::mt19937_64& rng, const std::vector<EntityId>& ids) {
   switch (rng() % 9) {
-    case 0: return std::string();  // an empty oneof member is still written
-    case 1: return std::string("text ") + std::to_string(rng() % 1000);
-    case 2: return static_cast<int64_t>(rng() % 3) - 1;  // -1, 0, 1
-    case 3: return static_cast<int64_t>(rng());
-    case 4: return (rng() % 2) ? 0.0 : -2.5e10;
-    case 5: return static_cast<bool>(rng() % 2);
-    case 6: return Blob{std::string(rng() % 4, '\0')};
+    case 0:
+      return std::string();  // an empty oneof member is still written
+    case 1:
+      return std::string("text ") + std::to_string(rng() % 1000);
+    case 2:
+      return static_cast<int64_t>(rng() % 3) - 1;  // -1, 0, 1
+    case 3:
+      return static_cast<int64_t>(rng());
+    case 4:
+      return (rng() % 2) ? 0.0 : -2.5e10;
+    case 5:
+      return static_cast<bool>(rng() % 2);
+    case 6:
+      return Blob{std::string(rng() % 4, '\0')};
     case 7: {
       EvidenceRef ref;
       ref.sha256.fill(static_cast<uint8_t>(rng()));
@@ -46,7 +53,8 @@ Value RandomValue(std::mt19937_64& rng, const std::vector<EntityId>& ids) {
       ref.media_type = rng() % 2 ? "" : "video/mp4";
       return ref;
     }
-    default: return ids[rng() % ids.size()];
+    default:
+      return ids[rng() % ids.size()];
   }
 }
 

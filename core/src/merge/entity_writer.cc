@@ -115,13 +115,20 @@ size_t EvidenceSize(const EvidenceRef& ref) {
 
 size_t ValueSize(const Value& value) {
   switch (TypeOf(value)) {
-    case ValueType::kText: return LengthFieldSize(std::get<std::string>(value).size());
-    case ValueType::kInteger: return 1 + VarintSize(ZigZag(std::get<int64_t>(value)));
-    case ValueType::kReal: return 1 + 8;
-    case ValueType::kFlag: return 1 + 1;
-    case ValueType::kBlob: return LengthFieldSize(std::get<Blob>(value).data.size());
-    case ValueType::kEvidence: return LengthFieldSize(EvidenceSize(std::get<EvidenceRef>(value)));
-    case ValueType::kEntity: return LengthFieldSize(16);
+    case ValueType::kText:
+      return LengthFieldSize(std::get<std::string>(value).size());
+    case ValueType::kInteger:
+      return 1 + VarintSize(ZigZag(std::get<int64_t>(value)));
+    case ValueType::kReal:
+      return 1 + 8;
+    case ValueType::kFlag:
+      return 1 + 1;
+    case ValueType::kBlob:
+      return LengthFieldSize(std::get<Blob>(value).data.size());
+    case ValueType::kEvidence:
+      return LengthFieldSize(EvidenceSize(std::get<EvidenceRef>(value)));
+    case ValueType::kEntity:
+      return LengthFieldSize(16);
   }
   return 0;
 }
@@ -129,7 +136,9 @@ size_t ValueSize(const Value& value) {
 void PutValue(std::string& out, uint32_t field, const Value& value) {
   PutLengthField(out, field, ValueSize(value));
   switch (TypeOf(value)) {
-    case ValueType::kText: PutBytesField(out, 1, std::get<std::string>(value)); break;
+    case ValueType::kText:
+      PutBytesField(out, 1, std::get<std::string>(value));
+      break;
     case ValueType::kInteger:
       PutTag(out, 2, kVarint);
       PutVarint(out, ZigZag(std::get<int64_t>(value)));
@@ -146,12 +155,13 @@ void PutValue(std::string& out, uint32_t field, const Value& value) {
       PutTag(out, 4, kVarint);
       out.push_back(std::get<bool>(value) ? 1 : 0);
       break;
-    case ValueType::kBlob: PutBytesField(out, 5, std::get<Blob>(value).data); break;
+    case ValueType::kBlob:
+      PutBytesField(out, 5, std::get<Blob>(value).data);
+      break;
     case ValueType::kEvidence: {
       const auto& ref = std::get<EvidenceRef>(value);
       PutLengthField(out, 6, EvidenceSize(ref));
-      PutBytesField(out, 1,
-                    {reinterpret_cast<const char*>(ref.sha256.data()), ref.sha256.size()});
+      PutBytesField(out, 1, {reinterpret_cast<const char*>(ref.sha256.data()), ref.sha256.size()});
       if (ref.size) {
         PutTag(out, 2, kVarint);
         PutVarint(out, ref.size);
@@ -159,7 +169,9 @@ void PutValue(std::string& out, uint32_t field, const Value& value) {
       if (!ref.media_type.empty()) PutBytesField(out, 3, ref.media_type);
       break;
     }
-    case ValueType::kEntity: PutBytesField(out, 7, std::get<EntityId>(value).AsBytes()); break;
+    case ValueType::kEntity:
+      PutBytesField(out, 7, std::get<EntityId>(value).AsBytes());
+      break;
   }
 }
 
