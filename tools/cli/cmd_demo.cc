@@ -59,6 +59,7 @@ class DemoScript {
     inv_.out() << line << "\n";
 
     std::vector<const char*> argv;
+    argv.reserve(args.size() + 2);
     for (const std::string& arg : args) argv.push_back(arg.c_str());
     argv.push_back("--home");
     argv.push_back(home_.c_str());

@@ -38,7 +38,7 @@ std::string IsoTime(int64_t millis) {
     ms += 1000;
     --seconds;
   }
-  const std::time_t t = static_cast<std::time_t>(seconds);
+  const auto t = static_cast<std::time_t>(seconds);
   std::tm tm{};
   if (gmtime_r(&t, &tm) == nullptr) return std::to_string(millis) + "ms";
   char date[32];
@@ -56,8 +56,7 @@ std::string HlcText(Hlc hlc) {
 std::string Quote(std::string_view text, size_t max_chars) {
   std::string out = "\"";
   size_t chars = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
+  for (const char c : text) {
     if (!IsContinuationByte(c)) {
       if (chars == max_chars) {
         out += "…";
