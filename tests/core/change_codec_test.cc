@@ -217,6 +217,21 @@ TEST_F(ChangeCodecTest, BadIdsTextAndDepsAreRefused) {
   EXPECT_THAT(Decode(zero_seq), StatusIs(Code::kInvalidArgument, HasSubstr("first_seq is 0")));
 }
 
+TEST_F(ChangeCodecTest, OversizedBatchesAreRefusedBeforeDecoding) {
+  EXPECT_THAT(DecodeChanges(std::string(kMaxBatchBytes + 1, '\0')),
+              StatusIs(Code::kResourceExhausted, HasSubstr("send it in smaller batches")));
+  // Many tiny ops: refused on the count, before any op is built.
+  v1::ChangeBatch batch = ValidBatch();
+  v1::ActorChanges* run = batch.mutable_runs(0);
+  for (size_t i = 0; i < kMaxOpsPerBatch; ++i) {
+    run->add_hlc_delta(2);
+    run->add_op_header(v1::OP_CODE_PUT_FLAG);
+    run->add_op_entity(0);
+    run->add_flags(true);
+  }
+  EXPECT_THAT(Decode(batch), StatusIs(Code::kResourceExhausted, HasSubstr("ops; at most")));
+}
+
 TEST_F(ChangeCodecTest, ValidateChangeShapeRefusesMalformedLocalChanges) {
   const EntityId e = ids_.Next();
   EXPECT_THAT(ValidateChangeShape(MakeChange(1, {})),

@@ -132,6 +132,34 @@ TEST_F(ReplicaTest, AnOverlappingBatchStoresOnlyItsNewChanges) {
   EXPECT_EQ(Hash(*b), Hash(*a));
 }
 
+TEST_F(ReplicaTest, TwoHandlesOnOneFileSeeEachOthersCommitsAndLoseNothing) {
+  // An app and its background sync process can open the same store.
+  auto first = Open("a.db");
+  auto second = Open("a.db");
+  ASSERT_EQ(first->actor(), second->actor());
+  const EntityId id = first->NewEntityId();
+  CAIRN_ASSERT_OK(first->Commit({Op::Put(id, "title", std::string("v1"))}));
+  EXPECT_EQ(*MustGet(*second, id).GetText("title"), "v1");
+  CAIRN_ASSERT_OK(first->Commit({Op::Put(id, "title", std::string("v2"))}));
+  CAIRN_ASSERT_OK(first->Checkpoint());
+  // The second handle commits as the same actor: it must take seq 3, not reuse 2.
+  auto third = second->Commit({Op::Put(id, "caption", std::string("c"))});
+  CAIRN_ASSERT_OK(third);
+  EXPECT_EQ(third->seq, 3U);
+  second.reset();
+  first.reset();
+  auto reopened = Open("a.db");
+  const EntityData entity = MustGet(*reopened, id);
+  EXPECT_EQ(*entity.GetText("title"), "v2");
+  EXPECT_EQ(*entity.GetText("caption"), "c");
+  auto fresh = Open("fresh.db");
+  auto all = reopened->ChangesSince({});
+  CAIRN_ASSERT_OK(all);
+  EXPECT_EQ(all->size(), 3U);
+  CAIRN_ASSERT_OK(fresh->Apply(*all));
+  EXPECT_EQ(Hash(*reopened), Hash(*fresh));
+}
+
 TEST_F(ReplicaTest, AGapInSeqIsRefusedWholeAndLeavesTheStoreUnchanged) {
   auto a = Open("a.db");
   auto b = Open("b.db");
@@ -372,6 +400,71 @@ TEST_F(ReplicaTest, ChangesSinceFindsNewLogRowsBySearchingNotScanning) {
   EXPECT_THAT(plan, HasSubstr("SEARCH log USING PRIMARY KEY (actor=? AND first_seq>?)"));
   EXPECT_THAT(plan, HasSubstr("SEARCH log USING PRIMARY KEY (actor=? AND first_seq<?)"));
   EXPECT_THAT(plan, ::testing::Not(HasSubstr("SCAN")));
+}
+
+TEST_F(ReplicaTest, InvalidUtf8InNamesIsRefusedBeforeItCanReachTheLog) {
+  auto r = Open("a.db");
+  const EntityId id = r->NewEntityId();
+  EXPECT_THAT(r->Commit({Op::Put(id, "bad\xff", int64_t{1})}),
+              StatusIs(Code::kInvalidArgument, HasSubstr("a field name must be UTF-8")));
+  EvidenceRef ref;
+  ref.size = 1;
+  ref.media_type = "video/\xc3";
+  EXPECT_THAT(r->Commit({Op::Put(id, "blob", ref)}),
+              StatusIs(Code::kInvalidArgument, HasSubstr("media type")));
+  EXPECT_EQ(r->ChangeCount(), 0U);
+  CAIRN_EXPECT_OK(r->ExportSince({}));
+}
+
+TEST_F(ReplicaTest, AFarFutureStampIsRefusedAndCannotStopLocalCommits) {
+  auto r = Open("a.db");
+  const EntityId id = NameBasedId("clock");
+  Change from_future{NewActorId(random_), 1, kMaxRemoteHlc, {}, {Op::Put(id, "x", int64_t{1})}};
+  EXPECT_THAT(r->Apply(std::vector<Change>{from_future}),
+              StatusIs(Code::kInvalidArgument, HasSubstr("past the year 3000")));
+  // The largest stamp accepted still leaves the local clock room to tick.
+  from_future.hlc = kMaxRemoteHlc - 1;
+  CAIRN_ASSERT_OK(r->Apply(std::vector<Change>{from_future}));
+  auto local = r->Commit({Op::Put(id, "x", int64_t{2})});
+  CAIRN_ASSERT_OK(local);
+  EXPECT_GT(local->hlc, from_future.hlc);
+  EXPECT_EQ(std::get<int64_t>(*MustGet(*r, id).Get("x")), 2);
+}
+
+TEST_F(ReplicaTest, AReplicaWithASkewLimitRefusesChangesFromAClockAhead) {
+  ReplicaOptions options;
+  options.env = Env{&clock_, &random_};
+  options.max_future_skew_ms = 60'000;
+  auto server = Replica::Open(dir_.File("server.db"), options);
+  CAIRN_ASSERT_OK(server);
+  const EntityId id = NameBasedId("skew");
+  const ActorId device = NewActorId(random_);
+  Change ahead{
+      device, 1, MakeHlc(clock_.NowMillis() + 120'000, 0), {}, {Op::Put(id, "x", int64_t{1})}};
+  EXPECT_THAT((*server)->Apply(std::vector<Change>{ahead}),
+              StatusIs(Code::kFailedPrecondition, HasSubstr("120 s ahead of this clock")));
+  ahead.hlc = MakeHlc(clock_.NowMillis() + 30'000, 0);
+  CAIRN_EXPECT_OK((*server)->Apply(std::vector<Change>{ahead}));
+}
+
+TEST_F(ReplicaTest, AnEntityEmptiedBySetOpsReadsTheSameBeforeAndAfterACheckpoint) {
+  auto r = Open("a.db");
+  const EntityId id = r->NewEntityId();
+  CAIRN_ASSERT_OK(r->Commit({Op::Add(id, "s", std::string("e"))}));
+  CAIRN_ASSERT_OK(r->Commit({Op::Remove(id, "s", std::string("e"))}));
+  auto before = r->Get(id);
+  CAIRN_ASSERT_OK(before);
+  CAIRN_ASSERT_OK(r->Checkpoint());
+  r.reset();
+  r = Open("a.db");
+  auto after = r->Get(id);
+  CAIRN_ASSERT_OK(after);
+  EXPECT_EQ(before->has_value(), after->has_value());
+  EXPECT_TRUE(after->has_value());
+  // An id nothing ever touched is absent, before and after.
+  auto never = r->Get(NameBasedId("never touched"));
+  CAIRN_ASSERT_OK(never);
+  EXPECT_FALSE(never->has_value());
 }
 
 TEST_F(ReplicaTest, AStoreFromANewerSchemaVersionIsRefusedClearly) {

@@ -89,6 +89,14 @@ struct Change {
 // Limits every decoder and replica enforces on input from elsewhere.
 inline constexpr size_t kMaxFieldNameBytes = 128;
 inline constexpr size_t kMaxOpsPerChange = 10'000;
+// A batch is decoded into structs only under these bounds, so a hostile batch cannot make a
+// decoder allocate without limit.
+inline constexpr size_t kMaxBatchBytes = size_t{64} << 20;
+inline constexpr size_t kMaxOpsPerBatch = 500'000;
+// HLCs at or past kMaxHlc cannot be stamped. Changes of other actors must stay below
+// kMaxRemoteHlc (year ~3085), so that a clock that observed one still has room to tick.
+inline constexpr Hlc kMaxHlc = Hlc{1} << 62;
+inline constexpr Hlc kMaxRemoteHlc = Hlc{1} << 61;
 
 }  // namespace cairn
 

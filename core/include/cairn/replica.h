@@ -17,8 +17,10 @@
 // its actor and after every change its deps name); a batch that breaks this is refused whole with
 // FailedPrecondition and the store is unchanged.
 //
-// Thread-safety: not thread-safe; one thread owns a Replica. Several processes may open the same
-// file (SQLite locking); a writer waits up to the busy timeout.
+// Thread-safety: not thread-safe; one thread owns a Replica. Several handles (processes) may
+// open the same file: writes serialise on SQLite's lock (a writer waits up to the busy timeout),
+// and a handle that finds another's commits (PRAGMA data_version) rebuilds its in-memory state
+// before it reads or writes. Version() and ChangeCount() answer as of the handle's last call.
 #ifndef CAIRN_REPLICA_H_
 #define CAIRN_REPLICA_H_
 
@@ -57,6 +59,10 @@ struct ReplicaOptions {
   // Checkpoint the entity cache when the replica closes. Tests turn it off to leave a store as a
   // killed process would.
   bool checkpoint_on_close = true;
+  // Changes of other actors stamped more than this far ahead of the local clock are refused
+  // (failed_precondition: the author's clock is wrong). 0 = no limit: devices accept what the
+  // server accepted; the server sets a limit.
+  int64_t max_future_skew_ms = 0;
 };
 
 struct ApplyStats {
@@ -88,6 +94,7 @@ class Replica {
   // Every change this replica holds that `since` does not cover, in an order that respects
   // causality, so another replica can Apply() them as one batch.
   Result<std::vector<Change>> ChangesSince(const VersionVector& since);
+  // The same, encoded. Forces the store to disk first: what is sent must survive a power cut.
   Result<std::string> ExportSince(const VersionVector& since);
 
   VersionVector Version() const;

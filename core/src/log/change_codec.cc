@@ -314,7 +314,7 @@ Status DecodeRun(const ChangeBatch& batch, const std::vector<ActorId>& actors,
     if (const uint64_t step = run.hlc_delta(i); step > 0) {
       if (!DecodeHlcStep(hlc, step, &hlc)) {
         return InvalidArgument(where + ": the HLC step " + std::to_string(step) +
-                               " does not move the clock forward");
+                               " overflows or does not move the clock forward");
       }
       const uint64_t seq = run.first_seq() + (out->size() - first_change);
       if (seq < run.first_seq()) return InvalidArgument(where + ": seq overflows");
@@ -416,9 +416,9 @@ Status ValidateChangeShape(const Change& change) {
       "change (" + change.actor.ToString() + ", " + std::to_string(change.seq) + ")";
   if (change.seq == 0) return InvalidArgument(where + ": seq is 0; seqs start at 1");
   if (change.hlc == 0) return InvalidArgument(where + ": HLC is 0");
-  if (change.hlc >= (uint64_t{1} << 62)) {
+  if (change.hlc >= kMaxHlc) {
     return InvalidArgument(where + ": HLC " + std::to_string(change.hlc) +
-                           " is implausibly far in the future; check the device clock");
+                           " is past the largest stamp Cairn can represent");
   }
   if (change.ops.empty()) return InvalidArgument(where + ": a change needs at least one op");
   if (change.ops.size() > kMaxOpsPerChange) {
@@ -432,9 +432,10 @@ Status ValidateChangeShape(const Change& change) {
   }
   for (const Op& op : change.ops) {
     if (op.kind == OpKind::kDelete) continue;
-    if (op.field.empty() || op.field.size() > kMaxFieldNameBytes) {
-      return InvalidArgument(where + ": field name '" + op.field.substr(0, 32) +
-                             "' must have 1 to " + std::to_string(kMaxFieldNameBytes) + " bytes");
+    if (op.field.empty() || op.field.size() > kMaxFieldNameBytes || !IsValidUtf8(op.field)) {
+      return InvalidArgument(where + ": a field name must be UTF-8 of 1 to " +
+                             std::to_string(kMaxFieldNameBytes) + " bytes, not " +
+                             std::to_string(op.field.size()) + " bytes");
     }
     const ValueType type = TypeOf(op.value);
     if ((op.kind == OpKind::kAdd || op.kind == OpKind::kRemove) && type != ValueType::kText &&
@@ -444,6 +445,10 @@ Status ValidateChangeShape(const Change& change) {
     }
     if (type == ValueType::kText && !IsValidUtf8(std::get<std::string>(op.value))) {
       return InvalidArgument(where + ": field '" + op.field + "' is not valid UTF-8");
+    }
+    if (type == ValueType::kEvidence && !IsValidUtf8(std::get<EvidenceRef>(op.value).media_type)) {
+      return InvalidArgument(where + ": the media type of field '" + op.field +
+                             "' is not valid UTF-8");
     }
   }
   return {};
@@ -476,9 +481,13 @@ std::string EncodeChanges(std::span<const Change> changes) {
 }
 
 Result<std::vector<Change>> DecodeChanges(std::string_view bytes) {
+  if (bytes.size() > kMaxBatchBytes) {
+    return ResourceExhausted("change batch of " + std::to_string(bytes.size()) +
+                             " bytes is over the limit of " + std::to_string(kMaxBatchBytes) +
+                             "; send it in smaller batches");
+  }
   ChangeBatch batch;
-  if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max()) ||
-      !batch.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+  if (!batch.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return InvalidArgument("change batch of " + std::to_string(bytes.size()) +
                            " bytes is not a valid ChangeBatch protobuf (truncated or garbage)");
   }
@@ -495,6 +504,12 @@ Result<std::vector<Change>> DecodeChanges(std::string_view bytes) {
   std::sort(sorted.begin(), sorted.end());
   if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
     return InvalidArgument("change batch names the same actor twice");
+  }
+  size_t ops = 0;
+  for (const ActorChanges& run : batch.runs()) ops += static_cast<size_t>(run.hlc_delta_size());
+  if (ops > kMaxOpsPerBatch) {
+    return ResourceExhausted("change batch has " + std::to_string(ops) + " ops; at most " +
+                             std::to_string(kMaxOpsPerBatch) + " per batch");
   }
   std::vector<Change> changes;
   for (int r = 0; r < batch.runs_size(); ++r) {

@@ -32,6 +32,7 @@ Status Replica::Impl::Init() {
   CAIRN_RETURN_IF_ERROR(db_->Exec("PRAGMA busy_timeout=5000"));
   CAIRN_RETURN_IF_ERROR(store::Migrate(*db_));
 
+  CAIRN_ASSIGN_OR_RETURN(data_version_stmt_, db_->Prepare("PRAGMA data_version"));
   CAIRN_ASSIGN_OR_RETURN(select_entity_, db_->Prepare("SELECT state FROM entities WHERE id = ?"));
   CAIRN_ASSIGN_OR_RETURN(
       upsert_entity_, db_->Prepare("INSERT OR REPLACE INTO entities(id, type, conflicted, state) "
@@ -60,7 +61,10 @@ Status Replica::Impl::Init() {
     put_actor.BindBlob(1, actor_.AsBytes());
     CAIRN_RETURN_IF_ERROR(put_actor.Run());
   }
-  return Recover();
+  CAIRN_RETURN_IF_ERROR(Recover());
+  CAIRN_RETURN_IF_ERROR(Refresh());
+  open_ = true;
+  return {};
 }
 
 // Rebuilds every in-memory structure from what is committed: the version vector, causality,
@@ -140,14 +144,20 @@ Result<ApplyStats> Replica::ApplyEncoded(std::string_view batch) {
 }
 Status Replica::Checkpoint() { return impl_->Checkpoint(); }
 Result<std::vector<Change>> Replica::ChangesSince(const VersionVector& since) {
+  CAIRN_RETURN_IF_ERROR(impl_->Refresh());
   return impl_->ChangesSince(since);
 }
 Result<std::string> Replica::ExportSince(const VersionVector& since) {
+  CAIRN_RETURN_IF_ERROR(impl_->Refresh());
+  CAIRN_RETURN_IF_ERROR(impl_->MakeDurable());
   CAIRN_ASSIGN_OR_RETURN(std::vector<Change> changes, impl_->ChangesSince(since));
   return EncodeChanges(changes);
 }
 VersionVector Replica::Version() const { return impl_->Version(); }
-Result<std::optional<EntityData>> Replica::Get(const EntityId& id) { return impl_->Get(id); }
+Result<std::optional<EntityData>> Replica::Get(const EntityId& id) {
+  CAIRN_RETURN_IF_ERROR(impl_->Refresh());
+  return impl_->Get(id);
+}
 Result<std::vector<EntityData>> Replica::ListByType(std::string_view type) {
   return impl_->ListByType(type);
 }

@@ -10,6 +10,21 @@ namespace cairn {
 using store::ChangeName;
 using store::TypeOfEntity;
 
+Status Replica::Impl::CheckStamp(const Change& change, int64_t now) const {
+  if (change.hlc >= kMaxRemoteHlc) {
+    return InvalidArgument(ChangeName(change) + " is stamped past the year 3000; the author's " +
+                           "clock is wrong");
+  }
+  const int64_t ahead = HlcMillis(change.hlc) - now;
+  if (options_.max_future_skew_ms > 0 && ahead > options_.max_future_skew_ms) {
+    return FailedPrecondition(ChangeName(change) + " is stamped " + std::to_string(ahead / 1000) +
+                              " s ahead of this clock (at most " +
+                              std::to_string(options_.max_future_skew_ms / 1000) +
+                              " s allowed); set the device's clock right and sync again");
+  }
+  return {};
+}
+
 uint64_t Replica::Impl::Known(const Plan& plan, const ActorId& actor) const {
   if (auto it = plan.vv.find(actor); it != plan.vv.end()) return it->second;
   auto it = vv_.find(actor);
@@ -17,8 +32,10 @@ uint64_t Replica::Impl::Known(const Plan& plan, const ActorId& actor) const {
 }
 
 Status Replica::Impl::CheckCausalOrder(std::span<const Change> changes, Plan& plan) const {
+  const int64_t now = options_.env.clock->NowMillis();
   for (const Change& change : changes) {
     CAIRN_RETURN_IF_ERROR(ValidateChangeShape(change));
+    if (change.actor != actor_) CAIRN_RETURN_IF_ERROR(CheckStamp(change, now));
     const uint64_t known = Known(plan, change.actor);
     if (change.seq <= known) continue;  // already applied: re-sending is harmless
     if (change.seq != known + 1) {
@@ -109,6 +126,7 @@ Status Replica::Impl::ApplyToCache(std::span<const Change* const> changes) {
     for (const Op& op : change->ops) {
       CAIRN_ASSIGN_OR_RETURN(Cached * cached, Load(op.entity));
       merge::ApplyOp(cached->data, op, stamp, knowledge);
+      cached->exists = true;
       if (!cached->dirty) {
         cached->dirty = true;
         ++dirty_;
@@ -169,18 +187,26 @@ Status Replica::Impl::WriteLog(const Plan& plan, std::string_view encoded) {
 }
 
 Result<ApplyStats> Replica::Impl::Apply(std::span<const Change> changes, std::string_view encoded) {
+  // The write lock first, so that validation sees what other handles on the file committed.
+  CAIRN_RETURN_IF_ERROR(BeginWrite());
+  return ApplyLocked(changes, encoded);
+}
+
+Result<ApplyStats> Replica::Impl::ApplyLocked(std::span<const Change> changes,
+                                              std::string_view encoded) {
   Plan plan;
   plan.batch_size = changes.size();
-  CAIRN_RETURN_IF_ERROR(CheckCausalOrder(changes, plan));
-  ApplyStats stats;
-  stats.duplicates = changes.size() - plan.fresh.size();
-  if (plan.fresh.empty()) return stats;
-  CAIRN_RETURN_IF_ERROR(CheckSchema(plan));
+  Status s = CheckCausalOrder(changes, plan);
+  if (s.ok() && !plan.fresh.empty()) s = CheckSchema(plan);
+  if (!s.ok() || plan.fresh.empty()) {
+    (void)db_->Exec("ROLLBACK");
+    if (!s.ok()) return s;
+    return ApplyStats{0, changes.size()};
+  }
 
   // From here on only the store itself can fail (I/O, disk full); the cache is then rebuilt
   // from what is committed.
-  CAIRN_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
-  Status s = WriteLog(plan, encoded);
+  s = WriteLog(plan, encoded);
   if (s.ok()) s = ApplyToCache(plan.fresh);
   const bool checkpoint =
       dirty_ > kMaxDirtyEntities || unmaterialized_ + plan.fresh.size() > kMaxUnmaterialized;
@@ -192,14 +218,16 @@ Result<ApplyStats> Replica::Impl::Apply(std::span<const Change> changes, std::st
     return recovered.ok() ? s : recovered.Annotate("after " + s.ToString());
   }
   for (const auto& [actor, seq] : plan.vv) vv_[actor] = seq;
+  hlc_.Observe(plan.max_hlc);
   unmaterialized_ += plan.fresh.size();
   if (checkpoint) MarkCheckpointed();
-  hlc_.Observe(plan.max_hlc);
-  stats.applied = plan.fresh.size();
-  return stats;
+  return ApplyStats{plan.fresh.size(), changes.size() - plan.fresh.size()};
 }
 
 Result<Change> Replica::Impl::Commit(std::vector<Op> ops) {
+  // Seq, clock and deps are taken under the write lock: another handle may have committed as
+  // this same actor.
+  CAIRN_RETURN_IF_ERROR(BeginWrite());
   Change change;
   change.actor = actor_;
   change.seq = vv_[actor_] + 1;
@@ -213,7 +241,8 @@ Result<Change> Replica::Impl::Commit(std::vector<Op> ops) {
   std::sort(change.deps.begin(), change.deps.end(),
             [](const Dep& a, const Dep& b) { return a.actor < b.actor; });
   change.ops = std::move(ops);
-  CAIRN_ASSIGN_OR_RETURN(const ApplyStats stats, Apply(std::span<const Change>(&change, 1), {}));
+  CAIRN_ASSIGN_OR_RETURN(const ApplyStats stats,
+                         ApplyLocked(std::span<const Change>(&change, 1), {}));
   if (stats.applied != 1) return Internal("a local change was not applied");
   return change;
 }

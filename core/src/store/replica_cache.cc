@@ -27,6 +27,7 @@ Result<Replica::Impl::Cached*> Replica::Impl::Load(const EntityId& id) {
   Cached& cached = cache_[id];
   if (stored) {
     cached.data = std::move(*stored);
+    cached.exists = true;
   } else {
     cached.data.id = id;
   }
@@ -69,9 +70,34 @@ Status Replica::Impl::FlushDirty() {
   return db_->Exec("UPDATE actors SET materialized_seq = max_seq");
 }
 
-Status Replica::Impl::Checkpoint() {
-  if (dirty_ == 0 && unmaterialized_ == 0) return {};
+Status Replica::Impl::Refresh() {
+  CAIRN_ASSIGN_OR_RETURN(const bool row, data_version_stmt_.Step());
+  const int64_t version = row ? data_version_stmt_.ColumnInt(0) : -1;
+  data_version_stmt_.Reset();
+  if (version == data_version_) return {};
+  if (data_version_ != -1) CAIRN_RETURN_IF_ERROR(Recover());
+  data_version_ = version;
+  return {};
+}
+
+Status Replica::Impl::MakeDurable() {
+  // A checkpoint syncs the WAL before it copies frames back, even at synchronous=NORMAL.
+  return db_->Exec("PRAGMA wal_checkpoint(PASSIVE)");
+}
+
+Status Replica::Impl::BeginWrite() {
   CAIRN_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+  if (Status s = Refresh(); !s.ok()) {
+    (void)db_->Exec("ROLLBACK");
+    return s;
+  }
+  return {};
+}
+
+Status Replica::Impl::Checkpoint() {
+  CAIRN_RETURN_IF_ERROR(Refresh());
+  if (dirty_ == 0 && unmaterialized_ == 0) return {};
+  CAIRN_RETURN_IF_ERROR(BeginWrite());
   Status s = FlushDirty();
   if (s.ok()) s = db_->Exec("COMMIT");
   if (!s.ok()) {

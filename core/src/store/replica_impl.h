@@ -42,7 +42,7 @@ class Replica::Impl {
       : db_(std::move(db)), options_(options), hlc_(options.env.clock), ids_(options.env) {}
   ~Impl() {
     // Best effort: whatever is not checkpointed here is replayed from the log next time.
-    if (options_.checkpoint_on_close) (void)Checkpoint();
+    if (open_ && options_.checkpoint_on_close) (void)Checkpoint();
   }
 
   Status Init();
@@ -51,6 +51,8 @@ class Replica::Impl {
   EntityId NewEntityId() { return ids_.Next(); }
   Result<Change> Commit(std::vector<Op> ops);
   Result<ApplyStats> Apply(std::span<const Change> changes, std::string_view encoded);
+  // Apply() with the write transaction already open (BeginWrite); commits or rolls it back.
+  Result<ApplyStats> ApplyLocked(std::span<const Change> changes, std::string_view encoded);
   Result<std::vector<Change>> ChangesSince(const VersionVector& since);
   VersionVector Version() const { return {vv_.begin(), vv_.end()}; }
   Result<std::optional<EntityData>> Get(const EntityId& id);
@@ -58,6 +60,13 @@ class Replica::Impl {
   Result<std::vector<Conflict>> Conflicts();
   Result<std::string> StateHash();
   Status Checkpoint();
+  // Brings the in-memory state up to date when another handle on the same file committed
+  // since this one last looked (PRAGMA data_version), by rebuilding it from the store.
+  Status Refresh();
+  // Forces every committed change to disk, whatever the durability level: a change that has
+  // left the device must not be lost to a power cut, or its (actor, seq) would come back with
+  // other content.
+  Status MakeDurable();
   uint64_t ChangeCount() const {
     uint64_t total = 0;
     for (const auto& [actor, seq] : vv_) total += seq;
@@ -70,6 +79,8 @@ class Replica::Impl {
   struct Cached {
     EntityData data;
     bool dirty = false;
+    // False for an id loaded only to check it: no change ever touched it.
+    bool exists = false;
   };
 
   // What validation of a batch learns before anything is written.
@@ -81,6 +92,8 @@ class Replica::Impl {
   };
 
   uint64_t Known(const Plan& plan, const ActorId& actor) const;
+  // The HLC rules for changes of other actors: below kMaxRemoteHlc, and not too far ahead.
+  Status CheckStamp(const Change& change, int64_t now) const;
   Status CheckCausalOrder(std::span<const Change> changes, Plan& plan) const;
   Status CheckSchema(const Plan& plan);
   Status CheckOp(
@@ -92,6 +105,8 @@ class Replica::Impl {
   Result<Cached*> Load(const EntityId& id);
   Result<const EntityData*> Peek(const EntityId& id);
   Status FlushDirty();
+  // BEGIN IMMEDIATE, then Refresh() under the write lock.
+  Status BeginWrite();
   void MarkCheckpointed();
   Status Recover();
   Status LoadIndexes();
@@ -112,6 +127,11 @@ class Replica::Impl {
   VersionVector materialized_;
   size_t unmaterialized_ = 0;
 
+  // Set once Init() succeeded.
+  bool open_ = false;
+  // PRAGMA data_version as of this handle's last look; -1 before the first.
+  int64_t data_version_ = -1;
+  store::Statement data_version_stmt_;
   store::Statement select_entity_;
   store::Statement upsert_entity_;
   store::Statement insert_log_;

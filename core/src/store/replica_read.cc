@@ -29,7 +29,7 @@ std::string HexOf(const unsigned char* data, size_t size) {
 // ranges, so they start at the last row whose first_seq is at most ?2 + 1: two searches of the
 // primary key, whatever the length of the history.
 const char* const kSelectLogSince =
-    "SELECT payload FROM log WHERE actor = ?1 AND first_seq >= "
+    "SELECT payload, first_seq FROM log WHERE actor = ?1 AND first_seq >= "
     "coalesce((SELECT first_seq FROM log WHERE actor = ?1 AND first_seq <= ?2 + 1 "
     "ORDER BY first_seq DESC LIMIT 1), 0) ORDER BY first_seq";
 
@@ -49,8 +49,13 @@ Result<std::vector<Change>> Replica::Impl::ChangesSince(const VersionVector& sin
     while (true) {
       CAIRN_ASSIGN_OR_RETURN(const bool row, select.Step());
       if (!row) break;
-      CAIRN_ASSIGN_OR_RETURN(std::vector<Change> run, DecodeChanges(select.ColumnBlob(0)));
-      for (Change& change : run) {
+      Result<std::vector<Change>> run = DecodeChanges(select.ColumnBlob(0));
+      if (!run.ok()) {
+        return DataLoss("the stored log row of actor " + actor.ToString() + " from seq " +
+                        std::to_string(select.ColumnInt(1)) + " does not decode (" +
+                        run.status().message() + ")");
+      }
+      for (Change& change : *run) {
         if (change.actor != actor) {
           return DataLoss("a log row of actor " + actor.ToString() + " holds changes of actor " +
                           change.actor.ToString());
@@ -93,12 +98,8 @@ Result<std::vector<Change>> Replica::Impl::ChangesSince(const VersionVector& sin
 
 Result<std::optional<EntityData>> Replica::Impl::Get(const EntityId& id) {
   if (auto it = cache_.find(id); it != cache_.end()) {
-    const EntityData& data = it->second.data;
-    // An entity the cache only knows as absent (loaded for a check, never written).
-    if (data.fields.empty() && data.sets.empty() && !data.deleted()) {
-      return std::optional<EntityData>();
-    }
-    return std::optional<EntityData>(data);
+    if (!it->second.exists) return std::optional<EntityData>();
+    return std::optional<EntityData>(it->second.data);
   }
   return ReadRow(id);
 }

@@ -63,6 +63,7 @@ Statement& Statement::BindNull(int index) {
 }
 
 Result<bool> Statement::Step() {
+  if (stmt_ == nullptr) return Internal("sqlite: stepping a statement that was never prepared");
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
