@@ -13,11 +13,11 @@ constexpr std::array<const char*, 1> kMigrations = {
     R"sql(
       -- Key/value metadata: 'actor' (this install's 16-byte actor id).
       CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
-      -- Per actor: the highest seq applied, and the highest seq whose effect is in `entities`
-      -- (the rest lives in the write-back cache and is replayed from the log at open).
+      -- Every actor seen, with the highest seq whose effect is in `entities` (the rest lives
+      -- in the write-back cache and is replayed from the log at open). The highest seq applied
+      -- is the last log row's, so a commit writes only its log row.
       CREATE TABLE actors(
         id BLOB PRIMARY KEY,
-        max_seq INTEGER NOT NULL,
         materialized_seq INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
       -- The change log: each row a run of one actor's consecutive changes, as a ChangeBatch.
       CREATE TABLE log(

@@ -169,9 +169,10 @@ Status Replica::Impl::WriteLog(const Plan& plan, std::string_view encoded) {
         .Bind(4, static_cast<int64_t>(max_hlc))
         .BindBlob(5, payload.empty() ? encoded : std::string_view(payload));
     CAIRN_RETURN_IF_ERROR(insert_log_.Run());
-    upsert_actor_.BindBlob(1, fresh[begin]->actor.AsBytes())
-        .Bind(2, static_cast<int64_t>(fresh[end - 1]->seq));
-    CAIRN_RETURN_IF_ERROR(upsert_actor_.Run());
+    if (fresh[begin]->seq == 1) {  // an actor's first change: remember the actor
+      insert_actor_.BindBlob(1, fresh[begin]->actor.AsBytes());
+      CAIRN_RETURN_IF_ERROR(insert_actor_.Run());
+    }
     begin = end;
   }
   for (const Change* change : fresh) {
@@ -208,6 +209,9 @@ Result<ApplyStats> Replica::Impl::ApplyLocked(std::span<const Change> changes,
   // from what is committed.
   s = WriteLog(plan, encoded);
   if (s.ok()) s = ApplyToCache(plan.fresh);
+  // The version moves ahead of the commit so a checkpoint in this transaction marks the batch
+  // materialised; a failed commit rebuilds it from the store.
+  for (const auto& [actor, seq] : plan.vv) vv_[actor] = seq;
   const bool checkpoint =
       dirty_ > kMaxDirtyEntities || unmaterialized_ + plan.fresh.size() > kMaxUnmaterialized;
   if (s.ok() && checkpoint) s = FlushDirty();
@@ -217,7 +221,6 @@ Result<ApplyStats> Replica::Impl::ApplyLocked(std::span<const Change> changes,
     Status recovered = Recover();
     return recovered.ok() ? s : recovered.Annotate("after " + s.ToString());
   }
-  for (const auto& [actor, seq] : plan.vv) vv_[actor] = seq;
   hlc_.Observe(plan.max_hlc);
   unmaterialized_ += plan.fresh.size();
   if (checkpoint) MarkCheckpointed();

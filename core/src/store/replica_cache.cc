@@ -49,8 +49,8 @@ bool Replica::Impl::IsConflicted(const EntityData& entity) const {
   return false;
 }
 
-// Writes every dirty cached entity to `entities` and marks every applied change as
-// materialised. REQUIRES: inside a write transaction, after the batch's actors rows.
+// Writes every dirty cached entity to `entities` and marks every applied change (vv_) as
+// materialised. REQUIRES: inside a write transaction.
 Status Replica::Impl::FlushDirty() {
   std::string state;
   for (auto& [id, cached] : cache_) {
@@ -67,7 +67,13 @@ Status Replica::Impl::FlushDirty() {
     upsert_entity_.Bind(3, IsConflicted(entity) ? 1 : 0).BindBlob(4, state);
     CAIRN_RETURN_IF_ERROR(upsert_entity_.Run());
   }
-  return db_->Exec("UPDATE actors SET materialized_seq = max_seq");
+  for (const auto& [actor, seq] : vv_) {
+    const auto it = materialized_.find(actor);
+    if (it != materialized_.end() && it->second >= seq) continue;
+    update_materialized_.Bind(1, static_cast<int64_t>(seq)).BindBlob(2, actor.AsBytes());
+    CAIRN_RETURN_IF_ERROR(update_materialized_.Run());
+  }
+  return {};
 }
 
 Status Replica::Impl::Refresh() {

@@ -136,7 +136,8 @@ class Replica::Impl {
   store::Statement upsert_entity_;
   store::Statement insert_log_;
   store::Statement insert_dep_;
-  store::Statement upsert_actor_;
+  store::Statement insert_actor_;
+  store::Statement update_materialized_;
 };
 
 // The write-back cache is checkpointed into `entities` once it holds this many dirty entities
