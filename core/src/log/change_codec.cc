@@ -1,11 +1,8 @@
 // Columnar encoding of changes; the layout is documented in schemas/cairn/v1/change.proto.
 #include "cairn/change_codec.h"
 
-#include <google/protobuf/stubs/common.h>
-
 #include <algorithm>
-#include <limits>
-#include <map>
+#include <functional>
 #include <unordered_map>
 
 #include "cairn/v1/change.pb.h"
@@ -281,8 +278,8 @@ Status DecodeEntityTable(const ActorChanges& run, std::vector<EntityId>* out) {
   return {};
 }
 
-Status DecodeRun(const ChangeBatch& batch, const std::vector<ActorId>& actors,
-                 const ActorChanges& run, std::vector<Change>* out) {
+Status DecodeRun(const std::vector<ActorId>& actors, const ActorChanges& run,
+                 std::vector<Change>* out) {
   if (run.actor() >= actors.size()) {
     return InvalidArgument("actor index " + std::to_string(run.actor()) + " is outside the " +
                            std::to_string(actors.size()) + " actors of the batch");
@@ -385,7 +382,6 @@ Status DecodeRun(const ChangeBatch& batch, const std::vector<ActorId>& actors,
     if (run.dep_seq(i) == 0) return InvalidArgument("dep " + std::to_string(i) + " has seq 0");
     (*out)[first_change + c].deps.push_back(Dep{actors[run.dep_actor(i)], run.dep_seq(i)});
   }
-  (void)batch;
   return {};
 }
 
@@ -513,7 +509,7 @@ Result<std::vector<Change>> DecodeChanges(std::string_view bytes) {
   }
   std::vector<Change> changes;
   for (int r = 0; r < batch.runs_size(); ++r) {
-    if (Status s = DecodeRun(batch, actors, batch.runs(r), &changes); !s.ok()) {
+    if (Status s = DecodeRun(actors, batch.runs(r), &changes); !s.ok()) {
       return s.Annotate("change batch: run " + std::to_string(r));
     }
   }

@@ -334,8 +334,7 @@ Status Device::Answer(const EntityId& pursuit, std::string_view question_id,
 }
 
 Status Device::Reflect(const EntityId& pursuit, std::string_view text) {
-  CAIRN_ASSIGN_OR_RETURN(const EntityData entity, LoadLive(pursuit, kPursuitType, "pursuit"));
-  (void)entity;
+  CAIRN_RETURN_IF_ERROR(LoadLive(pursuit, kPursuitType, "pursuit").status());
   return replica_->Commit({Op::Put(pursuit, "reflection", std::string(text))}).status();
 }
 
@@ -368,9 +367,7 @@ Result<EntityId> Device::AddEvidence(const EntityId& pursuit, std::string_view r
 }
 
 Status Device::RemoveEvidence(const EntityId& evidence) {
-  CAIRN_ASSIGN_OR_RETURN(const EntityData entity,
-                         LoadLive(evidence, kEvidenceType, "evidence item"));
-  (void)entity;
+  CAIRN_RETURN_IF_ERROR(LoadLive(evidence, kEvidenceType, "evidence item").status());
   return replica_->Commit({Op::Delete(evidence)}).status();
 }
 
