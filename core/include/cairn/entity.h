@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cairn/change.h"
+#include "cairn/flat_map.h"
 
 namespace cairn {
 
@@ -43,9 +44,9 @@ struct SetElement {
 
 struct EntityData {
   EntityId id;
-  std::map<std::string, Register, std::less<>> fields;
+  FlatMap<Register> fields;
   // Field name -> (element's canonical bytes -> element).
-  std::map<std::string, std::map<std::string, SetElement>, std::less<>> sets;
+  FlatMap<std::map<std::string, SetElement>> sets;
   std::optional<Stamp> tombstone;
 
   bool deleted() const { return tombstone.has_value(); }
