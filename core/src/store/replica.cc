@@ -76,7 +76,7 @@ Status Replica::Impl::Recover() {
   cache_.clear();
   dirty_ = 0;
   CAIRN_RETURN_IF_ERROR(LoadIndexes());
-  return ReplayPending();
+  return ReplayUnmaterialized();
 }
 
 Status Replica::Impl::LoadIndexes() {
@@ -116,7 +116,7 @@ Status Replica::Impl::LoadIndexes() {
 }
 
 // Re-applies, in causal order, every change whose effect is not in `entities` yet.
-Status Replica::Impl::ReplayPending() {
+Status Replica::Impl::ReplayUnmaterialized() {
   CAIRN_ASSIGN_OR_RETURN(const std::vector<Change> changes, ChangesSince(materialized_));
   std::vector<const Change*> order;
   order.reserve(changes.size());

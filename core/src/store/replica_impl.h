@@ -110,7 +110,7 @@ class Replica::Impl {
   void MarkCheckpointed();
   Status Recover();
   Status LoadIndexes();
-  Status ReplayPending();
+  Status ReplayUnmaterialized();
   Result<std::optional<EntityData>> ReadRow(const EntityId& id);
   bool IsConflicted(const EntityData& entity) const;
 
