@@ -146,10 +146,11 @@ const Schema& CairnSchema() {
     s->Add(std::string(kEvidenceType), {of("pursuit", ValueType::kEntity), text("requirement_id"),
                                         of("blob", ValueType::kEvidence), text("caption", true),
                                         of("captured_at_ms", ValueType::kInteger)});
-    s->Add(std::string(kSubmissionType),
-           {of("pursuit", ValueType::kEntity, true), of("attempt", ValueType::kInteger, true),
-            of("snapshot", ValueType::kBlob, true), of("submitted_at_ms", ValueType::kInteger)},
-           /*deletable=*/false);
+    s->Add(
+        std::string(kSubmissionType),
+        {of("pursuit", ValueType::kEntity, true), of("attempt", ValueType::kInteger, true),
+         of("snapshot", ValueType::kBlob, true), of("submitted_at_ms", ValueType::kInteger, true)},
+        /*deletable=*/false);
     s->Add(std::string(kAssessmentType),
            {of("submission", ValueType::kEntity), text("decision"), text("feedback"),
             of("scores", ValueType::kBlob), of("decided_at_ms", ValueType::kInteger)},

@@ -155,9 +155,11 @@ Result<std::string> Replica::Impl::StateHash() {
     if (!row) break;
     const std::string_view id = select.ColumnBlob(0);
     const std::string_view state = select.ColumnBlob(1);
-    const uint64_t size = state.size();
+    // The row's length as 8 little-endian bytes, so every platform computes the same hash.
+    unsigned char size[8];
+    for (int i = 0; i < 8; ++i) size[i] = static_cast<unsigned char>(state.size() >> (8 * i));
     EVP_DigestUpdate(ctx.get(), id.data(), id.size());
-    EVP_DigestUpdate(ctx.get(), &size, sizeof(size));
+    EVP_DigestUpdate(ctx.get(), size, sizeof(size));
     EVP_DigestUpdate(ctx.get(), state.data(), state.size());
   }
   unsigned char digest[EVP_MAX_MD_SIZE];
