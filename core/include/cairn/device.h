@@ -9,6 +9,7 @@
 #ifndef CAIRN_DEVICE_H_
 #define CAIRN_DEVICE_H_
 
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -84,6 +85,8 @@ class Device {
   Device(std::unique_ptr<Replica> replica, Env env) : replica_(std::move(replica)), env_(env) {}
   Result<EntityData> LoadLive(const EntityId& id, std::string_view type, std::string_view noun);
   Result<v1::MicroCredential> MicroCredentialOf(const EntityData& pursuit);
+  // How many submissions each pursuit has, from one pass over the submissions.
+  Result<std::map<EntityId, int64_t>> SubmissionsByPursuit();
 
   std::unique_ptr<Replica> replica_;
   Env env_;

@@ -46,6 +46,29 @@ std::string CatalogEntryName(std::string_view id, std::string_view version) {
   return "cairn:micro_credential:" + std::string(id) + "@" + std::string(version);
 }
 
+// The pursuit message of a pursuit entity that has `submissions` submissions so far.
+v1::Pursuit PursuitFromEntity(const EntityData& entity, int64_t submissions) {
+  v1::Pursuit pursuit;
+  pursuit.set_id(std::string(entity.id.AsBytes()));
+  if (const std::string* v = entity.GetText("micro_credential_id")) {
+    pursuit.set_micro_credential_id(*v);
+  }
+  if (const std::string* v = entity.GetText("micro_credential_version")) {
+    pursuit.set_micro_credential_version(*v);
+  }
+  pursuit.set_started_at_ms(entity.GetInteger("started_at_ms").value_or(0));
+  for (const auto& [name, reg] : entity.fields) {
+    if (!name.starts_with(kAnswerPrefix) || reg.empty()) continue;
+    if (const auto* text = std::get_if<std::string>(&reg.back().value)) {
+      (*pursuit.mutable_answers())[name.substr(kAnswerPrefix.size())] = *text;
+    }
+  }
+  if (const std::string* v = entity.GetText("reflection")) pursuit.set_reflection(*v);
+  if (const std::string* v = entity.GetText("status")) pursuit.set_status(StatusFromText(*v));
+  pursuit.set_attempt(submissions + 1);
+  return pursuit;
+}
+
 v1::EvidenceItem EvidenceFromEntity(const EntityData& entity) {
   v1::EvidenceItem item;
   item.set_id(std::string(entity.id.AsBytes()));
@@ -273,37 +296,32 @@ Result<EntityData> Device::LoadLive(const EntityId& id, std::string_view type,
 
 Result<v1::Pursuit> Device::GetPursuit(const EntityId& id) {
   CAIRN_ASSIGN_OR_RETURN(const EntityData entity, LoadLive(id, kPursuitType, "pursuit"));
-  v1::Pursuit pursuit;
-  pursuit.set_id(std::string(id.AsBytes()));
-  if (const std::string* v = entity.GetText("micro_credential_id")) {
-    pursuit.set_micro_credential_id(*v);
-  }
-  if (const std::string* v = entity.GetText("micro_credential_version")) {
-    pursuit.set_micro_credential_version(*v);
-  }
-  pursuit.set_started_at_ms(entity.GetInteger("started_at_ms").value_or(0));
-  for (const auto& [name, reg] : entity.fields) {
-    if (!name.starts_with(kAnswerPrefix) || reg.empty()) continue;
-    if (const auto* text = std::get_if<std::string>(&reg.back().value)) {
-      (*pursuit.mutable_answers())[name.substr(kAnswerPrefix.size())] = *text;
-    }
-  }
-  if (const std::string* v = entity.GetText("reflection")) pursuit.set_reflection(*v);
-  if (const std::string* v = entity.GetText("status")) pursuit.set_status(StatusFromText(*v));
-  CAIRN_ASSIGN_OR_RETURN(const std::vector<v1::Submission> submissions, ListSubmissions(id));
-  pursuit.set_attempt(static_cast<int64_t>(submissions.size()) + 1);
-  return pursuit;
+  CAIRN_ASSIGN_OR_RETURN(const auto submissions, SubmissionsByPursuit());
+  const auto it = submissions.find(id);
+  return PursuitFromEntity(entity, it == submissions.end() ? 0 : it->second);
 }
 
 Result<std::vector<v1::Pursuit>> Device::ListPursuits() {
   CAIRN_ASSIGN_OR_RETURN(const std::vector<EntityData> entities,
                          replica_->ListByType(kPursuitType));
+  CAIRN_ASSIGN_OR_RETURN(const auto submissions, SubmissionsByPursuit());
   std::vector<v1::Pursuit> out;
+  out.reserve(entities.size());
   for (const EntityData& entity : entities) {
-    CAIRN_ASSIGN_OR_RETURN(v1::Pursuit pursuit, GetPursuit(entity.id));
-    out.push_back(std::move(pursuit));
+    const auto it = submissions.find(entity.id);
+    out.push_back(PursuitFromEntity(entity, it == submissions.end() ? 0 : it->second));
   }
   return out;
+}
+
+Result<std::map<EntityId, int64_t>> Device::SubmissionsByPursuit() {
+  CAIRN_ASSIGN_OR_RETURN(const std::vector<EntityData> entities,
+                         replica_->ListByType(kSubmissionType));
+  std::map<EntityId, int64_t> counts;
+  for (const EntityData& entity : entities) {
+    if (const EntityId* pursuit = RefOf(entity, "pursuit")) ++counts[*pursuit];
+  }
+  return counts;
 }
 
 Result<v1::MicroCredential> Device::MicroCredentialOf(const EntityData& pursuit) {

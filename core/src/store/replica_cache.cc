@@ -34,7 +34,7 @@ Result<Replica::Impl::Cached*> Replica::Impl::Load(const EntityId& id) {
   return &cached;
 }
 
-// The current state of an entity without caching it; nullptr if none.
+// The current state of an entity, loaded into the cache clean if it was not there.
 Result<const EntityData*> Replica::Impl::Peek(const EntityId& id) {
   CAIRN_ASSIGN_OR_RETURN(Cached * cached, Load(id));
   return &cached->data;
