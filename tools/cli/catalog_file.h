@@ -11,10 +11,6 @@
 
 namespace cairn::cli {
 
-// Parses `text` as a Catalog. `name` is what error messages call the input (a file name); each
-// error reads "name:line:column: what is wrong", lines and columns counted from 1.
-Result<v1::Catalog> ParseCatalogText(std::string_view text, std::string_view name);
-
 // Reads and parses the catalog file at `path`.
 Result<v1::Catalog> ReadCatalogFile(const std::string& path);
 

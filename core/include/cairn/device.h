@@ -9,6 +9,7 @@
 #ifndef CAIRN_DEVICE_H_
 #define CAIRN_DEVICE_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -91,6 +92,13 @@ class Device {
   std::unique_ptr<Replica> replica_;
   Env env_;
 };
+
+// The ops that publish every micro-credential of `catalog` as a catalog entry, one entity per
+// (id, commit), skipping entries `published` says exist already. Devices (the CLI's local
+// catalog) and the server's catalog actor commit them alike.
+Result<std::vector<Op>> CatalogPublishOps(
+    const v1::Catalog& catalog, int64_t now_ms,
+    const std::function<Result<bool>(const EntityId&)>& published);
 
 // Words in `text`: runs of characters between whitespace.
 size_t CountWords(std::string_view text);

@@ -118,6 +118,16 @@ class Replica {
   // Total number of changes held.
   uint64_t ChangeCount() const;
 
+  // Forces every committed change to disk, whatever the durability level. Call it before
+  // changes leave the device: a sent change lost to a power cut would come back under the same
+  // (actor, seq) with other content (ExportSince does it by itself).
+  Status MakeDurable();
+
+  // Small named settings kept in the store with the data they describe (the sync engine keeps
+  // its server, token and cursor here). Keys are 1 to 64 bytes.
+  Result<std::optional<std::string>> ReadSetting(std::string_view key);
+  Status WriteSettings(std::span<const std::pair<std::string, std::string>> settings);
+
  private:
   class Impl;
   explicit Replica(std::unique_ptr<Impl> impl);

@@ -36,6 +36,8 @@ enum class Code : int {
 
 // Lower-case name of a code, e.g. "invalid_argument".
 std::string_view CodeName(Code code);
+// The inverse of CodeName; an unknown name (from a newer peer) maps to kInternal.
+Code CodeFromName(std::string_view name);
 
 // Whether retrying the same call later may succeed.
 bool IsRetryable(Code code);
@@ -80,6 +82,8 @@ Status NotFound(std::string message);
 Status AlreadyExists(std::string message);
 Status FailedPrecondition(std::string message);
 Status OutOfRange(std::string message);
+Status Unauthenticated(std::string message);
+Status PermissionDenied(std::string message);
 Status ResourceExhausted(std::string message);
 Status Unavailable(std::string message);
 Status DataLoss(std::string message);

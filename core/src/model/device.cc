@@ -1,6 +1,7 @@
 #include "cairn/device.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 
 #include "model/media_types.h"
@@ -191,7 +192,9 @@ Result<std::unique_ptr<Device>> Device::Open(const std::string& path, Env env) {
   return std::unique_ptr<Device>(new Device(std::move(replica), env));
 }
 
-Status Device::PublishCatalog(const v1::Catalog& catalog) {
+Result<std::vector<Op>> CatalogPublishOps(
+    const v1::Catalog& catalog, int64_t now_ms,
+    const std::function<Result<bool>(const EntityId&)>& published) {
   if (catalog.commit().empty()) {
     return InvalidArgument("the catalog has no commit id; every version is pinned to one");
   }
@@ -203,15 +206,25 @@ Status Device::PublishCatalog(const v1::Catalog& catalog) {
     std::string definition;
     pinned.SerializeToString(&definition);
     const EntityId id = NameBasedId(CatalogEntryName(mc.id(), catalog.commit()));
-    CAIRN_ASSIGN_OR_RETURN(std::optional<EntityData> existing, replica_->Get(id));
-    if (existing) continue;  // this version is already published; versions never change
+    CAIRN_ASSIGN_OR_RETURN(const bool exists, published(id));
+    if (exists) continue;  // this version is already published; versions never change
     ops.push_back(Op::Put(id, std::string(kTypeField), std::string(kMicroCredentialType)));
     ops.push_back(Op::Put(id, "slug", mc.id()));
     ops.push_back(Op::Put(id, "version", catalog.commit()));
     ops.push_back(Op::Put(id, "title", mc.title()));
     ops.push_back(Op::Put(id, "definition", Blob{std::move(definition)}));
-    ops.push_back(Op::Put(id, "published_at_ms", env_.clock->NowMillis()));
+    ops.push_back(Op::Put(id, "published_at_ms", now_ms));
   }
+  return ops;
+}
+
+Status Device::PublishCatalog(const v1::Catalog& catalog) {
+  CAIRN_ASSIGN_OR_RETURN(
+      std::vector<Op> ops,
+      CatalogPublishOps(catalog, env_.clock->NowMillis(), [&](const EntityId& id) -> Result<bool> {
+        CAIRN_ASSIGN_OR_RETURN(std::optional<EntityData> existing, replica_->Get(id));
+        return existing.has_value();
+      }));
   if (ops.empty()) return {};
   return replica_->Commit(std::move(ops)).status();
 }

@@ -170,5 +170,58 @@ Result<std::vector<EntityData>> Replica::ListByType(std::string_view type) {
 Result<std::vector<Conflict>> Replica::Conflicts() { return impl_->Conflicts(); }
 Result<std::string> Replica::StateHash() { return impl_->StateHash(); }
 uint64_t Replica::ChangeCount() const { return impl_->ChangeCount(); }
+Status Replica::MakeDurable() { return impl_->MakeDurable(); }
+Result<std::optional<std::string>> Replica::ReadSetting(std::string_view key) {
+  return impl_->ReadSetting(key);
+}
+Status Replica::WriteSettings(std::span<const std::pair<std::string, std::string>> settings) {
+  return impl_->WriteSettings(settings);
+}
+
+namespace {
+
+// Settings share the meta table with the store's own keys ('actor'), under a prefix of their own.
+constexpr std::string_view kSettingPrefix = "setting:";
+
+Status CheckSettingKey(std::string_view key) {
+  if (key.empty() || key.size() > 64) {
+    return InvalidArgument("a setting's key must be 1 to 64 bytes");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> Replica::Impl::ReadSetting(std::string_view key) {
+  CAIRN_RETURN_IF_ERROR(CheckSettingKey(key));
+  CAIRN_ASSIGN_OR_RETURN(store::Statement select,
+                         db_->Prepare("SELECT value FROM meta WHERE key = ?1"));
+  const std::string full = std::string(kSettingPrefix) + std::string(key);
+  select.BindText(1, full);
+  CAIRN_ASSIGN_OR_RETURN(const bool found, select.Step());
+  if (!found) return std::optional<std::string>();
+  return std::optional<std::string>(std::string(select.ColumnBlob(0)));
+}
+
+Status Replica::Impl::WriteSettings(
+    std::span<const std::pair<std::string, std::string>> settings) {
+  for (const auto& [key, value] : settings) CAIRN_RETURN_IF_ERROR(CheckSettingKey(key));
+  CAIRN_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+  Status s = [&]() -> Status {
+    CAIRN_ASSIGN_OR_RETURN(
+        store::Statement upsert,
+        db_->Prepare("INSERT INTO meta(key, value) VALUES(?1, ?2) "
+                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+    for (const auto& [key, value] : settings) {
+      const std::string full = std::string(kSettingPrefix) + key;
+      upsert.Reset();
+      upsert.BindText(1, full).BindBlob(2, value);
+      CAIRN_RETURN_IF_ERROR(upsert.Run());
+    }
+    return db_->Exec("COMMIT");
+  }();
+  if (!s.ok()) (void)db_->Exec("ROLLBACK");
+  return s;
+}
 
 }  // namespace cairn

@@ -67,6 +67,8 @@ class Replica::Impl {
   // left the device must not be lost to a power cut, or its (actor, seq) would come back with
   // other content.
   Status MakeDurable();
+  Result<std::optional<std::string>> ReadSetting(std::string_view key);
+  Status WriteSettings(std::span<const std::pair<std::string, std::string>> settings);
   uint64_t ChangeCount() const {
     uint64_t total = 0;
     for (const auto& [actor, seq] : vv_) total += seq;

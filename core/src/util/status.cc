@@ -34,6 +34,13 @@ std::string_view CodeName(Code code) {
   return "unknown";
 }
 
+Code CodeFromName(std::string_view name) {
+  for (int i = 0; i <= static_cast<int>(Code::kInternal); ++i) {
+    if (CodeName(static_cast<Code>(i)) == name) return static_cast<Code>(i);
+  }
+  return Code::kInternal;
+}
+
 bool IsRetryable(Code code) {
   return code == Code::kUnavailable || code == Code::kAborted || code == Code::kResourceExhausted;
 }
@@ -80,6 +87,12 @@ Status FailedPrecondition(std::string message) {
   return {Code::kFailedPrecondition, std::move(message)};
 }
 Status OutOfRange(std::string message) { return {Code::kOutOfRange, std::move(message)}; }
+Status Unauthenticated(std::string message) {
+  return {Code::kUnauthenticated, std::move(message)};
+}
+Status PermissionDenied(std::string message) {
+  return {Code::kPermissionDenied, std::move(message)};
+}
 Status ResourceExhausted(std::string message) {
   return {Code::kResourceExhausted, std::move(message)};
 }

@@ -1,0 +1,115 @@
+// The server database's schema, as numbered migrations (never edit one that has shipped).
+#include <array>
+#include <string>
+
+#include "store/server_store_impl.h"
+
+namespace cairn::server {
+namespace {
+
+constexpr std::array<const char*, 1> kMigrations = {
+    // 0 -> 1
+    R"sql(
+      CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+
+      CREATE TABLE users(
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        created_ms INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE INDEX users_by_name ON users(name);
+
+      -- One-time enrolment codes, by the SHA-256 of their normalised text.
+      CREATE TABLE enrol_codes(
+        code_hash BLOB PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        used_ms INTEGER) WITHOUT ROWID;
+
+      -- A scope partitions the log (decision 0007). `actor` writes the server's own changes
+      -- in it.
+      CREATE TABLE scopes(
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        actor BLOB NOT NULL UNIQUE);
+
+      -- Every actor whose changes the server holds: devices and scope actors. An actor writes
+      -- into exactly one scope; scope_id is NULL for devices whose role writes nothing.
+      CREATE TABLE actors(
+        id BLOB PRIMARY KEY,
+        scope_id INTEGER,
+        max_seq INTEGER NOT NULL DEFAULT 0,
+        max_hlc INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+
+      CREATE TABLE devices(
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        actor BLOB NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        token_hash BLOB NOT NULL UNIQUE,
+        created_ms INTEGER NOT NULL,
+        revoked_ms INTEGER,
+        last_seen_ms INTEGER) WITHOUT ROWID;
+
+      -- The server log: one row per accepted change, as a one-change ChangeBatch. `digest` is
+      -- the first 16 bytes of its SHA-256, to tell a retried push from an equivocating one.
+      CREATE TABLE changes(
+        server_seq INTEGER PRIMARY KEY,
+        scope_id INTEGER NOT NULL,
+        actor BLOB NOT NULL,
+        seq INTEGER NOT NULL,
+        digest BLOB NOT NULL,
+        payload BLOB NOT NULL);
+      CREATE UNIQUE INDEX changes_by_actor ON changes(actor, seq);
+      CREATE INDEX changes_by_scope ON changes(scope_id, server_seq);
+
+      -- The scope and type of every entity, fixed by the change that created it.
+      CREATE TABLE entities(
+        id BLOB PRIMARY KEY,
+        scope_id INTEGER NOT NULL,
+        type TEXT NOT NULL) WITHOUT ROWID;
+    )sql",
+};
+
+Result<int> UserVersion(store::Database& db) {
+  CAIRN_ASSIGN_OR_RETURN(store::Statement stmt, db.Prepare("PRAGMA user_version"));
+  CAIRN_ASSIGN_OR_RETURN(const bool row, stmt.Step());
+  if (!row) return Internal("PRAGMA user_version returned nothing");
+  return static_cast<int>(stmt.ColumnInt(0));
+}
+
+Status Migrate(store::Database& db) {
+  CAIRN_ASSIGN_OR_RETURN(int version, UserVersion(db));
+  const int current = static_cast<int>(kMigrations.size());
+  if (version > current) {
+    return FailedPrecondition("the server store has schema version " + std::to_string(version) +
+                              ", newer than this build's " + std::to_string(current) +
+                              "; run a newer cairn-server");
+  }
+  for (; version < current; ++version) {
+    const size_t index = static_cast<size_t>(version);
+    Status s = InTransaction(db, [&]() -> Status {
+      CAIRN_RETURN_IF_ERROR(db.Exec(kMigrations[index]));
+      return db.Exec("PRAGMA user_version = " + std::to_string(version + 1));
+    });
+    if (!s.ok()) {
+      return s.Annotate("migrating the server store to version " + std::to_string(version + 1));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<store::Database>> OpenServerDatabase(const std::string& path) {
+  CAIRN_ASSIGN_OR_RETURN(std::unique_ptr<store::Database> db, store::Database::Open(path));
+  // FULL: an acknowledged push survives power loss. The busy timeout covers the admin CLI
+  // writing while the server runs.
+  CAIRN_RETURN_IF_ERROR(db->Exec(
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;"
+      "PRAGMA foreign_keys=OFF;"));
+  CAIRN_RETURN_IF_ERROR(Migrate(*db));
+  return db;
+}
+
+}  // namespace cairn::server
