@@ -35,10 +35,13 @@ fi
 
 build_and_test asan
 
-echo "== fuzz: libFuzzer smoke run of the change batch decoder (clang, ASan + UBSan)"
+echo "== fuzz: libFuzzer smoke runs of the change batch decoder and the server's request handling"
 cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz -j "$jobs"
-corpus=$(mktemp -d)
-trap 'rm -rf "$corpus"' EXIT
-build/fuzz/tests/fuzz/change_batch_fuzzer -max_total_time="${CAIRN_FUZZ_SECONDS:-30}" \
-  -max_len=4096 -print_final_stats=1 "$corpus" tests/fuzz/corpus/change_batch
+cmake --build --preset fuzz -j "$jobs" --target change_batch_fuzzer sync_request_fuzzer
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+for target in change_batch sync_request; do
+  mkdir -p "$scratch/$target"
+  "build/fuzz/tests/fuzz/${target}_fuzzer" -max_total_time="${CAIRN_FUZZ_SECONDS:-30}" \
+    -max_len=4096 -print_final_stats=1 "$scratch/$target" "tests/fuzz/corpus/$target"
+done
