@@ -29,6 +29,11 @@ Status InTransaction(store::Database& db, const std::function<Status()>& body);
 std::array<uint8_t, 32> Sha256(std::string_view data);
 
 inline constexpr std::string_view kCatalogScope = "catalog";
+
+// The pull's query: one index range of one scope after a cursor. Tests check its plan.
+inline constexpr const char* kSelectPullSql =
+    "SELECT server_seq, actor, payload FROM changes "
+    "WHERE scope_id = ?1 AND server_seq > ?2 ORDER BY server_seq LIMIT ?3";
 // "educator:<user id>"
 std::string EducatorScopeName(std::string_view user_id);
 

@@ -321,8 +321,7 @@ Result<PullResult> ServerStore::Pull(const Principal& principal, uint64_t cursor
   // the caller's own scopes, whatever the other scopes hold.
   CAIRN_ASSIGN_OR_RETURN(
       store::Statement select,
-      reader->Prepare("SELECT server_seq, actor, payload FROM changes "
-                      "WHERE scope_id = ?1 AND server_seq > ?2 ORDER BY server_seq LIMIT ?3"));
+      reader->Prepare(kSelectPullSql));
   struct Row {
     uint64_t server_seq;
     bool own;
