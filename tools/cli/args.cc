@@ -12,7 +12,7 @@ struct OptionSpec {
 };
 
 // Every option any command knows. Which command accepts which is in command_table.cc.
-constexpr std::array<OptionSpec, 9> kOptions = {{
+constexpr std::array<OptionSpec, 14> kOptions = {{
     {"home", true},
     {"json", false},
     {"help", false},
@@ -22,6 +22,11 @@ constexpr std::array<OptionSpec, 9> kOptions = {{
     {"type", true},
     {"caption", true},
     {"version", false},
+    {"server", true},
+    {"enrol", true},
+    {"pin", true},
+    {"ca-file", true},
+    {"device-name", true},
 }};
 
 const OptionSpec* FindOption(std::string_view name) {

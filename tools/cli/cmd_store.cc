@@ -45,10 +45,24 @@ Result<std::string> ReadWholeFile(const std::string& path) {
 int RunInit(Invocation& inv) {
   Result<std::string> home = inv.Home();
   if (!home.ok()) return inv.Fail(home.status());
+  for (const char* needs_server : {"enrol", "pin", "ca-file", "device-name"}) {
+    if (inv.option(needs_server) && !inv.option("server")) {
+      return inv.UsageError("--" + std::string(needs_server) + " goes with --server URL");
+    }
+  }
+  if (inv.option("server") && std::filesystem::exists(DatabasePath(*home))) {
+    // An existing store that has been used offline is enrolled as it is.
+    Result<Device*> existing = inv.OpenDevice();
+    if (!existing.ok()) return inv.Fail(existing.status());
+    return EnrolStore(inv, **existing, DatabasePath(*home), /*created=*/false);
+  }
   Result<std::unique_ptr<Device>> device = CreateStore(*home, inv.err());
   if (!device.ok()) return inv.Fail(device.status());
   inv.out() << "created device store " << DatabasePath(*home) << "\n"
             << "actor " << (*device)->replica().actor().ToString() << "\n";
+  if (inv.option("server")) {
+    return EnrolStore(inv, **device, DatabasePath(*home), /*created=*/true);
+  }
   return kExitOk;
 }
 

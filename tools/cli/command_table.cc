@@ -10,8 +10,9 @@
 namespace cairn::cli {
 namespace {
 
-constexpr std::array<CommandSpec, 20> kCommands = {{
-    {"init", "", "", "Create the device store and print this device's actor id.", &RunInit},
+constexpr std::array<CommandSpec, 21> kCommands = {{
+    {"init", "", "[--server URL --enrol CODE [--pin SHA256] [--ca-file FILE] [--device-name NAME]]",
+     "Create the device store; with --server, enrol it with a sync server.", &RunInit},
     {"catalog publish", "FILE", "", "Publish a catalog file (a cairn.v1.Catalog in text format).",
      &RunCatalogPublish},
     {"catalog list", "", "[--json]", "List the micro-credentials on this device.", &RunCatalogList},
@@ -40,6 +41,8 @@ constexpr std::array<CommandSpec, 20> kCommands = {{
      &RunResolve},
     {"log", "", "[--json] [--limit N]", "The change log on this device, one change per line.",
      &RunLog},
+    {"sync", "", "[--json]", "Push this device's changes, then pull until the server is quiet.",
+     &RunSync},
     {"export", "FILE", "", "Write every change on this device to FILE (- is stdout).", &RunExport},
     {"import", "FILE", "", "Apply changes written by 'cairn export' (- is stdin).", &RunImport},
     {"demo", "", "", "Walk through one pursuit on a fresh --home, ending with the log.", &RunDemo},
@@ -146,7 +149,9 @@ std::string HelpText() {
          "  0  success\n"
          "  1  the device store refused or failed (the reason is printed on stderr)\n"
          "  2  usage error: unknown command, missing or malformed arguments\n"
-         "  3  'cairn check' found issues that keep the pursuit from being submitted\n";
+         "  3  'cairn check' found issues that keep the pursuit from being submitted\n"
+         "  4  'cairn sync' finished, but the server refused changes (they are listed)\n"
+         "  5  'cairn sync' could not reach the server; nothing is lost, sync again later\n";
   return out.str();
 }
 

@@ -26,6 +26,10 @@ int RunSubmit(Invocation& inv);
 
 // cmd_store.cc
 int RunInit(Invocation& inv);
+int RunSync(Invocation& inv);
+// Enrols the store at `db_path` with --server (--enrol, --pin, --ca-file, --device-name). A
+// store `created` for this is removed again if enrolment fails, so the command can be re-run.
+int EnrolStore(Invocation& inv, Device& device, const std::string& db_path, bool created);
 int RunStatus(Invocation& inv);
 int RunConflicts(Invocation& inv);
 int RunResolve(Invocation& inv);

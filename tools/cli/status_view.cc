@@ -5,6 +5,7 @@
 #include <string>
 #include <variant>
 
+#include "cairn/sync.h"
 #include "format.h"
 #include "views.h"
 
@@ -40,6 +41,13 @@ std::string Sha256Hex(const v1::EvidenceRef& blob) { return Hex(blob.sha256()); 
 }  // namespace
 
 Status PrintStatus(Device& device, bool json, std::ostream& out) {
+  CAIRN_ASSIGN_OR_RETURN(const std::optional<SyncSettings> sync,
+                         LoadSyncSettings(device.replica()));
+  const VersionVector version = device.replica().Version();
+  const auto own = version.find(device.replica().actor());
+  const uint64_t local_changes = own == version.end() ? 0 : own->second;
+  const uint64_t unsent =
+      sync ? local_changes - std::min(local_changes, sync->acknowledged_seq) : local_changes;
   CAIRN_ASSIGN_OR_RETURN(const std::vector<v1::Pursuit> pursuits, device.ListPursuits());
   CAIRN_ASSIGN_OR_RETURN(const std::vector<Conflict> conflicts, device.Conflicts());
   std::vector<size_t> evidence_counts;
@@ -73,7 +81,15 @@ Status PrintStatus(Device& device, bool json, std::ostream& out) {
           .String(IsoTime(p.started_at_ms()))
           .EndObject();
     }
-    writer.EndArray().Key("unresolved_conflicts").Uint(conflicts.size()).EndObject();
+    writer.EndArray().Key("unresolved_conflicts").Uint(conflicts.size());
+    writer.Key("sync").BeginObject().Key("enrolled").Bool(sync.has_value());
+    if (sync) {
+      writer.Key("server_url").String(sync->server_url).Key("user_id").String(sync->user_id);
+      writer.Key("role").String(sync->role).Key("scopes").BeginArray();
+      for (const std::string& scope : sync->scopes) writer.String(scope);
+      writer.EndArray().Key("cursor").Uint(sync->cursor);
+    }
+    writer.Key("unsent_changes").Uint(unsent).EndObject().EndObject();
     out << "\n";
     return {};
   }
@@ -93,6 +109,14 @@ Status PrintStatus(Device& device, bool json, std::ostream& out) {
   }
   out << Plural(conflicts.size(), "unresolved conflict")
       << (conflicts.empty() ? "" : ": 'cairn conflicts' shows them") << "\n";
+  if (sync) {
+    out << "Syncs with " << sync->server_url << " as user " << sync->user_id << " (" << sync->role
+        << "); " << Plural(unsent, "change") << " not sent yet"
+        << (unsent > 0 ? ": 'cairn sync' sends them" : "") << "\n";
+  } else {
+    out << "Not enrolled with a sync server (" << Plural(unsent, "change")
+        << " kept here only): 'cairn init --server URL --enrol CODE' enrols this store\n";
+  }
   return {};
 }
 

@@ -57,14 +57,14 @@ class Transport {
 
 // What the device knows of its server, kept in the store.
 struct SyncSettings {
-  std::string server_url;   // "https://127.0.0.1:8443"
-  std::string pin_sha256;   // hex SHA-256 of the server certificate (DER), or empty
-  std::string ca_file;      // a CA bundle to verify against instead, or empty
-  std::string token;        // the device token
+  std::string server_url;  // "https://127.0.0.1:8443"
+  std::string pin_sha256;  // hex SHA-256 of the server certificate (DER), or empty
+  std::string ca_file;     // a CA bundle to verify against instead, or empty
+  std::string token;       // the device token
   std::string user_id;
   std::string role;
   std::vector<std::string> scopes;
-  uint64_t cursor = 0;          // server sequence pulled up to
+  uint64_t cursor = 0;            // server sequence pulled up to
   uint64_t acknowledged_seq = 0;  // highest own seq the server holds
 };
 

@@ -53,7 +53,8 @@ Status Enrol(Replica& replica, Transport& transport, const SyncSettings& server,
   CAIRN_ASSIGN_OR_RETURN(std::optional<SyncSettings> existing, LoadSyncSettings(replica));
   if (existing) {
     return FailedPrecondition("this device is enrolled already with " + existing->server_url +
-                              " as user " + existing->user_id + "; a device store belongs to one "
+                              " as user " + existing->user_id +
+                              "; a device store belongs to one "
                               "account, so make a new one (cairn --home DIR init) for another");
   }
   v1::EnrolRequest request;

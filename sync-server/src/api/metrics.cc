@@ -36,8 +36,7 @@ std::string LabelValue(std::string_view value) {
   return out;
 }
 
-void Header(std::string& out, std::string_view name, std::string_view type,
-            std::string_view help) {
+void Header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
   out.append("# HELP ").append(name).append(" ").append(help).append("\n");
   out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
 }
@@ -93,7 +92,8 @@ std::string Metrics::RenderPrometheus() const {
     routes = routes_;
   }
 
-  Header(out, "cairn_http_requests_total", "counter", "HTTP requests answered, by route and status.");
+  Header(out, "cairn_http_requests_total", "counter",
+         "HTTP requests answered, by route and status.");
   for (const auto& [route, stats] : routes) {
     for (const auto& [status, count] : stats.by_status) {
       out.append("cairn_http_requests_total{route=\"")

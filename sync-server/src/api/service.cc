@@ -113,20 +113,25 @@ int HttpStatusFor(Code code) {
   return 500;
 }
 
-Response Service::Error(const Request& request, const Status& status) {
+Response ErrorResponse(std::string_view accept, int http_status, const Status& status) {
   Response response;
-  response.status = HttpStatusFor(status.code());
-  if (status.code() == Code::kUnavailable) response.headers.emplace_back("Retry-After", "1");
-  if (request.accept.find("application/json") != std::string::npos) {
+  response.status = http_status;
+  if (accept.find("application/json") != std::string_view::npos) {
     response.content_type = "application/json";
     response.body = "{\"code\":\"" + std::string(CodeName(status.code())) + "\",\"message\":\"" +
-                    JsonEscape(status.message()) + "\",\"retryable\":" +
-                    (status.retryable() ? "true" : "false") + "}\n";
+                    JsonEscape(status.message()) +
+                    "\",\"retryable\":" + (status.retryable() ? "true" : "false") + "}\n";
     return response;
   }
   v1::Error error;
   ToProto(status, error);
   response.body = error.SerializeAsString();
+  return response;
+}
+
+Response Service::Error(const Request& request, const Status& status) {
+  Response response = ErrorResponse(request.accept, HttpStatusFor(status.code()), status);
+  if (status.code() == Code::kUnavailable) response.headers.emplace_back("Retry-After", "1");
   return response;
 }
 
@@ -160,8 +165,8 @@ Response Service::Handle(const Request& request) {
   }
   if (path == "/metrics") {
     if (auto r = only("GET")) return *r;
-    return Response{200, "text/plain; version=0.0.4; charset=utf-8",
-                    metrics_.RenderPrometheus(), {}};
+    return Response{
+        200, "text/plain; version=0.0.4; charset=utf-8", metrics_.RenderPrometheus(), {}};
   }
   return Error(request, NotFound("no such endpoint; the sync API is POST /v1/enrol, "
                                  "/v1/push and /v1/pull (docs/protocol.md)"));

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -46,6 +47,10 @@ struct Response {
 
 // The HTTP status for a Cairn code (STYLE.md: 400, 401, 403, 404, 409, 413, 429, 503, 500).
 int HttpStatusFor(Code code);
+
+// An error answer: `http_status` with an Error body (sync.proto), as JSON when `accept` asks for
+// application/json. The session layer uses it for errors it finds before the Service runs.
+Response ErrorResponse(std::string_view accept, int http_status, const Status& status);
 
 class Service {
  public:

@@ -94,18 +94,17 @@ namespace {
 
 Result<std::vector<User>> SelectUsers(store::Database& db, std::string_view where,
                                       std::string_view arg) {
-  CAIRN_ASSIGN_OR_RETURN(
-      store::Statement select,
-      db.Prepare("SELECT id, name, role, created_ms FROM users " + std::string(where) +
-                 " ORDER BY created_ms, id"));
+  CAIRN_ASSIGN_OR_RETURN(store::Statement select,
+                         db.Prepare("SELECT id, name, role, created_ms FROM users " +
+                                    std::string(where) + " ORDER BY created_ms, id"));
   if (!arg.empty()) select.BindText(1, arg);
   std::vector<User> users;
   while (true) {
     CAIRN_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) break;
     CAIRN_ASSIGN_OR_RETURN(const Role role, ParseRole(select.ColumnText(2)));
-    users.push_back(User{std::string(select.ColumnText(0)), std::string(select.ColumnText(1)),
-                         role, select.ColumnInt(3)});
+    users.push_back(User{std::string(select.ColumnText(0)), std::string(select.ColumnText(1)), role,
+                         select.ColumnInt(3)});
   }
   return users;
 }

@@ -105,9 +105,9 @@ Result<std::unique_ptr<store::Database>> OpenServerDatabase(const std::string& p
   CAIRN_ASSIGN_OR_RETURN(std::unique_ptr<store::Database> db, store::Database::Open(path));
   // FULL: an acknowledged push survives power loss. The busy timeout covers the admin CLI
   // writing while the server runs.
-  CAIRN_RETURN_IF_ERROR(db->Exec(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;"
-      "PRAGMA foreign_keys=OFF;"));
+  CAIRN_RETURN_IF_ERROR(
+      db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;"
+               "PRAGMA foreign_keys=OFF;"));
   CAIRN_RETURN_IF_ERROR(Migrate(*db));
   return db;
 }

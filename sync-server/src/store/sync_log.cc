@@ -95,8 +95,9 @@ class LogWriter {
     digest_.Reset();
     digest_.BindBlob(1, actor.AsBytes()).Bind(2, static_cast<int64_t>(seq));
     CAIRN_ASSIGN_OR_RETURN(const bool found, digest_.Step());
-    if (!found) return Internal("the log lost (" + actor.ToString() + ", " + std::to_string(seq) +
-                                ") below the actor's max_seq");
+    if (!found)
+      return Internal("the log lost (" + actor.ToString() + ", " + std::to_string(seq) +
+                      ") below the actor's max_seq");
     return std::string(digest_.ColumnBlob(0));
   }
 
@@ -156,8 +157,8 @@ class LogWriter {
                                 ", whose changes are outside this account's data");
       }
       if (other->max_seq < dep.seq) {
-        return FailedPrecondition(Where(change) + " depends on change " +
-                                  std::to_string(dep.seq) + " of actor " + dep.actor.ToString() +
+        return FailedPrecondition(Where(change) + " depends on change " + std::to_string(dep.seq) +
+                                  " of actor " + dep.actor.ToString() +
                                   ", which the server does not hold yet; push that first");
       }
     }
@@ -217,8 +218,9 @@ Status ValidateClock(const Change& change, const ActorState& author, int64_t now
         " s allowed); set the device's date and time right, then sync again");
   }
   if (change.hlc <= author.max_hlc) {
-    return InvalidArgument(Where(change) + " is stamped no later than the actor's previous change; "
-                                           "an actor's stamps only grow");
+    return InvalidArgument(Where(change) +
+                           " is stamped no later than the actor's previous change; "
+                           "an actor's stamps only grow");
   }
   return {};
 }
@@ -235,8 +237,7 @@ Result<PushResult> ServerStore::Push(const Principal& principal, std::span<const
   }
   if (principal.write_scope == 0 && !changes.empty()) {
     return PermissionDenied("a device of a user with role " +
-                            std::string(RoleName(principal.role)) +
-                            " writes nothing through sync");
+                            std::string(RoleName(principal.role)) + " writes nothing through sync");
   }
   std::vector<const Change*> ordered;
   ordered.reserve(changes.size());
@@ -319,9 +320,7 @@ Result<PullResult> ServerStore::Pull(const Principal& principal, uint64_t cursor
   CAIRN_ASSIGN_OR_RETURN(Impl::Reader reader, impl_->AcquireReader());
   // One index range per scope, merged by server seq: the cost is the rows after the cursor in
   // the caller's own scopes, whatever the other scopes hold.
-  CAIRN_ASSIGN_OR_RETURN(
-      store::Statement select,
-      reader->Prepare(kSelectPullSql));
+  CAIRN_ASSIGN_OR_RETURN(store::Statement select, reader->Prepare(kSelectPullSql));
   struct Row {
     uint64_t server_seq;
     bool own;
@@ -404,8 +403,8 @@ Result<Change> ServerStore::CommitServerChange(std::string_view scope_name, std:
     while (true) {
       CAIRN_ASSIGN_OR_RETURN(const bool row, knowledge.Step());
       if (!row) break;
-      change.deps.push_back(
-          {ActorId::FromBytes(knowledge.ColumnBlob(0)), static_cast<uint64_t>(knowledge.ColumnInt(1))});
+      change.deps.push_back({ActorId::FromBytes(knowledge.ColumnBlob(0)),
+                             static_cast<uint64_t>(knowledge.ColumnInt(1))});
     }
     change.ops = std::move(ops);
     CAIRN_RETURN_IF_ERROR(ValidateChangeShape(change));

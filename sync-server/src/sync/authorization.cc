@@ -24,8 +24,9 @@ Status EducatorOp(std::string_view type, const Op& op) {
     if (type == "pursuit" && op.kind == OpKind::kPut && op.field == "status") {
       const auto* state = std::get_if<std::string>(&op.value);
       if (state == nullptr || !Contains(kEducatorPursuitStates, *state)) {
-        return PermissionDenied(what + " may set a pursuit's status to draft or submitted "
-                                       "only; later states come from the server and the issuer");
+        return PermissionDenied(what +
+                                " may set a pursuit's status to draft or submitted "
+                                "only; later states come from the server and the issuer");
       }
     }
     return {};
@@ -37,8 +38,9 @@ Status EducatorOp(std::string_view type, const Op& op) {
                             "once, and its status and decision come from the issuer");
   }
   if (type == "assessment") {
-    return PermissionDenied(what + " may not write an assessment; assessors score submissions "
-                                   "through the issuer's review");
+    return PermissionDenied(what +
+                            " may not write an assessment; assessors score submissions "
+                            "through the issuer's review");
   }
   if (type == "micro_credential") {
     return PermissionDenied(what + " may not change the catalog; issuers publish it");

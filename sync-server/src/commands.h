@@ -1,0 +1,27 @@
+// The `cairn-server` command handlers. Each takes the parsed invocation and returns the exit
+// code (server_cli.h); the table in main.cc maps names to them. Thread-safety: main's thread
+// only.
+#ifndef CAIRN_SERVER_COMMANDS_H_
+#define CAIRN_SERVER_COMMANDS_H_
+
+#include "server_cli.h"
+
+namespace cairn::server::cli {
+
+// cmd_serve.cc
+int RunServe(Invocation& inv);
+int RunFingerprint(Invocation& inv);
+
+// cmd_accounts.cc
+int RunUserAdd(Invocation& inv);
+int RunUserList(Invocation& inv);
+int RunEnrolCode(Invocation& inv);
+int RunDeviceList(Invocation& inv);
+int RunDeviceRevoke(Invocation& inv);
+
+// cmd_catalog.cc
+int RunCatalogPublish(Invocation& inv);
+
+}  // namespace cairn::server::cli
+
+#endif  // CAIRN_SERVER_COMMANDS_H_

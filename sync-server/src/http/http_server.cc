@@ -1,0 +1,706 @@
+#include "http/http_server.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cctype>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "cairn/compression.h"
+#include "cairn/v1/sync.pb.h"
+#include "http/log.h"
+
+namespace cairn::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+
+// Responses smaller than this are sent as they are: compressing them saves next to nothing.
+constexpr size_t kCompressMinBytes = 1024;
+// Bounds on reading and discarding the body of a refused request (see the header comment).
+constexpr uint64_t kDrainMaxBytes = uint64_t{64} << 20;
+constexpr auto kDrainMaxTime = std::chrono::seconds(30);
+constexpr auto kDrainIdleTimeout = std::chrono::seconds(5);
+constexpr auto kShutdownTimeout = std::chrono::seconds(5);
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+double SecondsSince(SteadyClock::time_point start) {
+  return std::chrono::duration<double>(SteadyClock::now() - start).count();
+}
+
+// Errors that only mean the peer went away; not worth a log line above debug.
+bool IsDisconnect(const beast::error_code& ec) {
+  return ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == ssl::error::stream_truncated ||
+         ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+         ec == http::error::end_of_stream || ec == http::error::partial_message;
+}
+
+class Session;
+
+// What sessions share with the server and each other. Held by shared_ptr from every session,
+// so that it outlives them however the io_context is torn down.
+struct Shared {
+  Shared(Service& s, Metrics& m, ssl::context& t, HttpServerOptions o, asio::io_context& i)
+      : service(s), metrics(m), tls(t), options(std::move(o)), ioc(i) {}
+
+  // Registers a new session; 0 when the server is stopping (the session should just end).
+  uint64_t Add(const std::weak_ptr<Session>& session) {
+    const std::lock_guard<std::mutex> lock(mutex);
+    if (stopping) return 0;
+    const uint64_t id = ++next_id;
+    sessions.emplace(id, session);
+    return id;
+  }
+
+  void Remove(uint64_t id) {
+    const std::lock_guard<std::mutex> lock(mutex);
+    if (id != 0) sessions.erase(id);
+    StopIfDrainedLocked();
+  }
+
+  // Called with `mutex` held.
+  void StopIfDrainedLocked() {
+    if (stopping && listener_closed && sessions.empty() && !destroying) ioc.stop();
+  }
+
+  Service& service;
+  Metrics& metrics;
+  ssl::context& tls;
+  const HttpServerOptions options;
+  asio::io_context& ioc;
+
+  std::mutex mutex;
+  std::map<uint64_t, std::weak_ptr<Session>> sessions;  // GUARDED_BY(mutex)
+  uint64_t next_id = 0;                                 // GUARDED_BY(mutex)
+  bool stopping = false;                                // GUARDED_BY(mutex)
+  bool listener_closed = false;                         // GUARDED_BY(mutex)
+  bool destroying = false;                              // GUARDED_BY(mutex)
+};
+
+// One TLS connection. Every member function runs on the connection's strand.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, std::shared_ptr<Shared> shared)
+      : stream_(std::move(socket), shared->tls), shared_(std::move(shared)) {
+    shared_->metrics.ConnectionOpened();
+    beast::error_code ec;
+    const tcp::endpoint remote = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    if (!ec) peer_ = remote.address().to_string() + ":" + std::to_string(remote.port());
+  }
+
+  ~Session() {
+    shared_->metrics.ConnectionClosed();
+    shared_->Remove(id_);
+  }
+
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void Start() {
+    id_ = shared_->Add(weak_from_this());
+    if (id_ == 0) return;  // stopping: the socket closes as this session goes
+    asio::dispatch(stream_.get_executor(),
+                   beast::bind_front_handler(&Session::DoHandshake, shared_from_this()));
+  }
+
+  // From HttpServer::Stop(), posted to the strand.
+  void Shutdown() {
+    closing_ = true;
+    const bool idle = state_ == State::kHandshake || (state_ == State::kReadingHeader && parser_ &&
+                                                      !parser_->got_some() && buffer_.size() == 0);
+    if (idle) {
+      beast::error_code ec;
+      beast::get_lowest_layer(stream_).socket().cancel(ec);
+    }
+  }
+
+  asio::any_io_executor executor() { return stream_.get_executor(); }
+
+ private:
+  enum class State : uint8_t { kHandshake, kReadingHeader, kBusy, kClosing };
+
+  const HttpServerOptions& options() const { return shared_->options; }
+
+  void DoHandshake() {
+    state_ = State::kHandshake;
+    beast::get_lowest_layer(stream_).expires_after(options().handshake_timeout);
+    stream_.async_handshake(ssl::stream_base::server,
+                            beast::bind_front_handler(&Session::OnHandshake, shared_from_this()));
+  }
+
+  void OnHandshake(beast::error_code ec) {
+    if (ec) {
+      // Scanners and clients that do not trust the certificate end here; not an error of ours.
+      log::Debug("tls handshake failed", {{"peer", peer_}, {"error", ec.message()}});
+      return;
+    }
+    if (closing_) return DoClose();
+    DoReadHeader();
+  }
+
+  void DoReadHeader() {
+    state_ = State::kReadingHeader;
+    response_.reset();
+    drain_after_write_ = false;
+    if (buffer_.capacity() > 64 * 1024 && buffer_.size() == 0) buffer_.shrink_to_fit();
+    parser_.emplace();
+    parser_->header_limit(options().header_limit);
+    // No limit yet: the parser would refuse a large Content-Length as a read error, before we
+    // could answer it. OnReadHeader() sets the limit.
+    parser_->body_limit(boost::none);
+    beast::get_lowest_layer(stream_).expires_after(options().idle_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::OnReadHeader, shared_from_this()));
+  }
+
+  void OnReadHeader(beast::error_code ec, size_t /*bytes*/) {
+    if (ec) return OnReadError(ec);
+    state_ = State::kBusy;
+    start_ = SteadyClock::now();
+    const auto& header = parser_->get();
+    route_ = RouteOf(header.target());
+    method_ = std::string(header.method_string());
+    accept_ = std::string(header[http::field::accept]);
+
+    const boost::optional<uint64_t> length = parser_->content_length();
+    if (length && *length > options().body_limit) {
+      const bool expects_continue = beast::iequals(header[http::field::expect], "100-continue");
+      // A client that waits for "100 Continue" sends nothing more; any other sends the body,
+      // which is read and discarded so that it sees the answer.
+      drain_after_write_ = !expects_continue;
+      drain_remaining_ = *length - std::min<uint64_t>(*length, buffer_.size());
+      return RespondTooLarge();
+    }
+    parser_->body_limit(options().body_limit);
+    if (beast::iequals(header[http::field::expect], "100-continue") && !parser_->is_done()) {
+      interim_.emplace(http::status::continue_, header.version());
+      interim_->set(http::field::server, "cairn");
+      beast::get_lowest_layer(stream_).expires_after(options().idle_timeout);
+      return http::async_write(
+          stream_, *interim_,
+          beast::bind_front_handler(&Session::OnWriteContinue, shared_from_this()));
+    }
+    DoReadBody();
+  }
+
+  void OnWriteContinue(beast::error_code ec, size_t /*bytes*/) {
+    interim_.reset();
+    if (ec) return OnReadError(ec);
+    DoReadBody();
+  }
+
+  void DoReadBody() {
+    if (parser_->is_done()) return HandleRequest();
+    beast::get_lowest_layer(stream_).expires_after(options().idle_timeout);
+    http::async_read_some(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&Session::OnReadBody, shared_from_this()));
+  }
+
+  void OnReadBody(beast::error_code ec, size_t /*bytes*/) {
+    if (ec == http::error::body_limit) {
+      // Chunked, or longer than its Content-Length said: the length of the rest is unknown.
+      drain_after_write_ = true;
+      drain_remaining_ = kDrainMaxBytes;
+      return RespondTooLarge();
+    }
+    if (ec) return OnReadError(ec);
+    DoReadBody();
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == ssl::error::stream_truncated ||
+        ec == asio::error::eof) {
+      return DoClose();  // the client closed between requests
+    }
+    if (ec == asio::error::operation_aborted) return DoClose();  // Shutdown() while idle
+    if (ec == beast::error::timeout) return;                     // socket already closed
+    if (ec.category() == beast::error_code(http::error::header_limit).category() &&
+        ec != http::error::partial_message && ec != http::error::need_more) {
+      // A malformed request: answer it and close, since where the next one starts is unknown.
+      const bool too_big = ec == http::error::header_limit;
+      if (!parser_->is_header_done()) {
+        route_ = "other";
+        method_.clear();
+      }
+      start_ = SteadyClock::now();
+      state_ = State::kBusy;
+      const Status status =
+          InvalidArgument(too_big ? "the request headers are larger than " +
+                                        std::to_string(options().header_limit / 1024) + " KiB"
+                                  : "malformed HTTP request: " + ec.message());
+      return Send(ErrorResponse(accept_, too_big ? 431 : 400, status), /*keep_alive=*/false);
+    }
+    if (!IsDisconnect(ec)) {
+      log::Warn("read failed", {{"peer", peer_}, {"error", ec.message()}});
+    }
+  }
+
+  void RespondTooLarge() {
+    const Status status = ResourceExhausted(
+        "the request body is larger than the server's limit of " +
+        std::to_string(options().body_limit >> 20) +
+        " MiB; send fewer changes per request (compressing with zstd also helps)");
+    Send(ErrorResponse(accept_, 413, status), /*keep_alive=*/false);
+  }
+
+  void HandleRequest() {
+    http::request<http::string_body> message = parser_->release();
+    parser_.reset();
+    bytes_in_ = message.body().size();
+
+    Request request;
+    request.method = std::string(message.method_string());
+    request.target = std::string(message.target());
+    request.authorization = std::string(message[http::field::authorization]);
+    request.content_type = std::string(message[http::field::content_type]);
+    request.accept = std::string(message[http::field::accept]);
+    accepts_zstd_ = AcceptsZstd(message[http::field::accept_encoding]);
+    const bool keep_alive = message.keep_alive();
+
+    const std::string encoding = Lower(Trim(message[http::field::content_encoding]));
+    if (encoding == "zstd") {
+      Result<std::string> body = ZstdDecompress(message.body(), options().body_limit);
+      if (!body.ok()) {
+        const bool too_large = body.status().code() == Code::kResourceExhausted;
+        const Status status =
+            too_large ? ResourceExhausted("the request body decompresses to more than " +
+                                          std::to_string(options().body_limit >> 20) +
+                                          " MiB; send fewer changes per request")
+                      : InvalidArgument(
+                            "the request body is not valid zstd (Content-Encoding: "
+                            "zstd): " +
+                            body.status().message());
+        return Send(ErrorResponse(request.accept, too_large ? 413 : 400, status), keep_alive);
+      }
+      request.body = std::move(body).value();
+    } else if (encoding.empty() || encoding == "identity") {
+      request.body = std::move(message.body());
+    } else {
+      return Send(ErrorResponse(request.accept, 415,
+                                InvalidArgument("Content-Encoding '" + encoding +
+                                                "' is not supported; send zstd or no encoding")),
+                  keep_alive);
+    }
+
+    Response response;
+    try {
+      response = shared_->service.Handle(request);
+    } catch (const std::exception& e) {
+      // Nothing below should throw; a library failure (e.g. out of memory) becomes a 500.
+      log::Error("request handler threw", {{"route", route_}, {"error", e.what()}});
+      response = ErrorResponse(request.accept, 500,
+                               Internal(std::string("the server failed: ") + e.what()));
+    }
+    Send(std::move(response), keep_alive);
+  }
+
+  void Send(Response response, bool keep_alive) {
+    status_ = response.status;
+    auto& out = response_.emplace();
+    out.version(11);
+    out.result(static_cast<unsigned>(response.status));
+    out.set(http::field::server, "cairn");
+    out.set(http::field::content_type, response.content_type);
+    for (const auto& [name, value] : response.headers) out.insert(name, value);
+    if (response.body.size() >= kCompressMinBytes) {
+      out.set(http::field::vary, "Accept-Encoding");
+      if (accepts_zstd_) {
+        std::string compressed = ZstdCompress(response.body);
+        if (compressed.size() < response.body.size()) {
+          response.body = std::move(compressed);
+          out.set(http::field::content_encoding, "zstd");
+        }
+      }
+    }
+    out.body() = std::move(response.body);
+    bytes_out_ = out.body().size();
+    out.keep_alive(keep_alive && !closing_ && !drain_after_write_);
+    out.prepare_payload();
+    state_ = State::kBusy;
+    beast::get_lowest_layer(stream_).expires_after(options().idle_timeout);
+    http::async_write(stream_, out,
+                      beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+  }
+
+  void OnWrite(beast::error_code ec, size_t /*bytes*/) {
+    const double seconds = SecondsSince(start_);
+    shared_->metrics.CountRequest(route_, status_, seconds, bytes_in_, bytes_out_);
+    log::Info("request", {{"method", method_},
+                          {"route", route_},
+                          {"status", status_},
+                          {"ms", seconds * 1000},
+                          {"bytes_in", bytes_in_},
+                          {"bytes_out", bytes_out_},
+                          {"peer", peer_}});
+    const bool keep_alive = response_ && response_->keep_alive();
+    response_.reset();
+    bytes_in_ = 0;
+    bytes_out_ = 0;
+    accept_.clear();
+    accepts_zstd_ = false;
+    if (ec) {
+      if (!IsDisconnect(ec)) log::Warn("write failed", {{"peer", peer_}, {"error", ec.message()}});
+      return;
+    }
+    if (drain_after_write_) return DoDrain();
+    if (!keep_alive || closing_) return DoClose();
+    DoReadHeader();
+  }
+
+  // Reads and discards what the client still sends of a refused body, within bounds.
+  void DoDrain() {
+    state_ = State::kClosing;
+    drain_deadline_ = SteadyClock::now() + kDrainMaxTime;
+    const uint64_t buffered = buffer_.size();
+    buffer_.consume(buffer_.size());
+    drain_remaining_ -= std::min(drain_remaining_, buffered);
+    drain_remaining_ = std::min(drain_remaining_, kDrainMaxBytes);
+    drain_buffer_.resize(16 * 1024);
+    ContinueDrain();
+  }
+
+  void ContinueDrain() {
+    if (drain_remaining_ == 0 || SteadyClock::now() > drain_deadline_) return DoClose();
+    beast::get_lowest_layer(stream_).expires_after(kDrainIdleTimeout);
+    stream_.async_read_some(asio::buffer(drain_buffer_),
+                            beast::bind_front_handler(&Session::OnDrain, shared_from_this()));
+  }
+
+  void OnDrain(beast::error_code ec, size_t bytes) {
+    if (ec) {
+      if (ec == beast::error::timeout) return;
+      return DoClose();
+    }
+    drain_remaining_ -= std::min<uint64_t>(drain_remaining_, bytes);
+    ContinueDrain();
+  }
+
+  void DoClose() {
+    state_ = State::kClosing;
+    beast::get_lowest_layer(stream_).expires_after(kShutdownTimeout);
+    stream_.async_shutdown(beast::bind_front_handler(&Session::OnShutdown, shared_from_this()));
+  }
+
+  void OnShutdown(beast::error_code /*ec*/) {
+    // The peer may have closed first or never answer the close_notify; either way we are done,
+    // and the socket closes as the session goes.
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().close(ignored);
+  }
+
+  beast::ssl_stream<beast::tcp_stream> stream_;
+  std::shared_ptr<Shared> shared_;
+  uint64_t id_ = 0;
+  std::string peer_ = "?";
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::empty_body>> interim_;
+  std::optional<http::response<http::string_body>> response_;
+  State state_ = State::kHandshake;
+  bool closing_ = false;
+
+  // The exchange in progress.
+  SteadyClock::time_point start_{};
+  std::string route_ = "other";
+  std::string method_;
+  std::string accept_;
+  bool accepts_zstd_ = false;
+  int status_ = 0;
+  uint64_t bytes_in_ = 0;
+  uint64_t bytes_out_ = 0;
+
+  bool drain_after_write_ = false;
+  uint64_t drain_remaining_ = 0;
+  SteadyClock::time_point drain_deadline_{};
+  std::vector<char> drain_buffer_;
+};
+
+}  // namespace
+
+Result<ListenAddress> ParseListenAddress(std::string_view text) {
+  const auto usage = [&](std::string_view why) {
+    return InvalidArgument("listen address '" + std::string(text) + "' " + std::string(why) +
+                           "; use HOST:PORT, e.g. 127.0.0.1:8443, 0.0.0.0:8443 or [::1]:8443");
+  };
+  const size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos) return usage("has no port");
+  std::string_view host = text.substr(0, colon);
+  const std::string_view port_text = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string_view::npos) {
+    return usage("has an IPv6 host without brackets");
+  }
+  if (host.empty()) return usage("has no host");
+  if (port_text.empty() || port_text.size() > 5 ||
+      !std::all_of(port_text.begin(), port_text.end(),
+                   [](char c) { return c >= '0' && c <= '9'; })) {
+    return usage("has no valid port");
+  }
+  const unsigned long port = std::stoul(std::string(port_text));
+  if (port > 65535) return usage("has a port above 65535");
+  return ListenAddress{std::string(host), static_cast<uint16_t>(port)};
+}
+
+std::string HttpsUrl(std::string_view host, uint16_t port) {
+  const bool v6 = host.find(':') != std::string_view::npos;
+  return "https://" + std::string(v6 ? "[" : "") + std::string(host) + (v6 ? "]" : "") + ":" +
+         std::to_string(port);
+}
+
+std::string_view RouteOf(std::string_view target) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  static constexpr std::array<std::string_view, 5> kRoutes = {"/v1/enrol", "/v1/push", "/v1/pull",
+                                                              "/healthz", "/metrics"};
+  for (const std::string_view route : kRoutes) {
+    if (path == route) return route;
+  }
+  return "other";
+}
+
+bool AcceptsZstd(std::string_view accept_encoding) {
+  while (!accept_encoding.empty()) {
+    const size_t comma = accept_encoding.find(',');
+    std::string_view item = accept_encoding.substr(0, comma);
+    accept_encoding =
+        comma == std::string_view::npos ? std::string_view() : accept_encoding.substr(comma + 1);
+    const size_t semicolon = item.find(';');
+    const std::string coding = Lower(Trim(item.substr(0, semicolon)));
+    if (coding != "zstd") continue;
+    if (semicolon == std::string_view::npos) return true;
+    // "q=0", "q=0.0", "q=0.000" refuse it; any other weight accepts it.
+    std::string params = Lower(item.substr(semicolon + 1));
+    params.erase(
+        std::remove_if(params.begin(), params.end(), [](char c) { return c == ' ' || c == '\t'; }),
+        params.end());
+    const size_t q = params.find("q=");
+    if (q == std::string::npos) return true;
+    const std::string weight = params.substr(q + 2, params.find(';', q) - (q + 2));
+    return weight.find_first_not_of("0.") != std::string::npos;
+  }
+  return false;
+}
+
+uint64_t RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    // Linux refuses RLIM_INFINITY for open files; try a large finite number instead.
+    if (raised.rlim_max == RLIM_INFINITY) raised.rlim_max = rlim_t{1} << 20;
+    raised.rlim_cur = raised.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) return raised.rlim_cur;
+  }
+  return limit.rlim_cur == RLIM_INFINITY ? UINT64_MAX : limit.rlim_cur;
+}
+
+class HttpServer::Impl {
+ public:
+  Impl(Service& service, Metrics& metrics, ssl::context& tls, HttpServerOptions options)
+      : ioc_(std::max(1, options.threads)),
+        shared_(std::make_shared<Shared>(service, metrics, tls, std::move(options), ioc_)),
+        acceptor_(asio::make_strand(ioc_)),
+        accept_retry_(acceptor_.get_executor()),
+        drain_timer_(ioc_) {}
+
+  ~Impl() {
+    {
+      const std::lock_guard<std::mutex> lock(shared_->mutex);
+      shared_->destroying = true;
+    }
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+  }
+
+  Status Listen() {
+    const ListenAddress& address = shared_->options.listen;
+    const std::string where = HttpsUrl(address.host, address.port);
+    beast::error_code ec;
+    tcp::endpoint endpoint;
+    const asio::ip::address ip = asio::ip::make_address(address.host, ec);
+    if (!ec) {
+      endpoint = tcp::endpoint(ip, address.port);
+    } else {
+      tcp::resolver resolver(ioc_);
+      const auto results =
+          resolver.resolve(address.host, std::to_string(address.port), tcp::resolver::passive, ec);
+      if (ec || results.empty()) {
+        return InvalidArgument("cannot resolve the listen host '" + address.host +
+                               "': " + (ec ? ec.message() : "no addresses") +
+                               " (use an IP address such as 127.0.0.1 or 0.0.0.0)");
+      }
+      endpoint = results.begin()->endpoint();
+    }
+    const auto fail = [&](std::string_view step) {
+      return Unavailable("cannot listen on " + where + ": " + std::string(step) + ": " +
+                         ec.message() +
+                         (ec == asio::error::address_in_use
+                              ? " (another process has the port; stop it or choose another "
+                                "--listen port)"
+                              : ""));
+    };
+    acceptor_.open(endpoint.protocol(), ec);
+    if (ec) return fail("open");
+    acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (ec) return fail("set SO_REUSEADDR");
+    acceptor_.bind(endpoint, ec);
+    if (ec) return fail("bind");
+    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return fail("listen");
+    const tcp::endpoint local = acceptor_.local_endpoint(ec);
+    if (ec) return fail("local_endpoint");
+    port_ = local.port();
+    return {};
+  }
+
+  uint16_t port() const { return port_; }
+
+  void Run() {
+    asio::dispatch(acceptor_.get_executor(), [this] { DoAccept(); });
+    const int threads = std::max(1, shared_->options.threads);
+    std::vector<std::thread> pool;
+    pool.reserve(static_cast<size_t>(threads - 1));
+    for (int i = 1; i < threads; ++i) pool.emplace_back([this] { RunThread(); });
+    RunThread();
+    for (std::thread& thread : pool) thread.join();
+  }
+
+  void Stop() {
+    if (stop_requested_.exchange(true)) return;
+    asio::dispatch(acceptor_.get_executor(), [this] {
+      beast::error_code ignored;
+      acceptor_.close(ignored);
+      accept_retry_.cancel();
+      std::vector<std::shared_ptr<Session>> sessions;
+      {
+        const std::lock_guard<std::mutex> lock(shared_->mutex);
+        shared_->stopping = true;
+        shared_->listener_closed = true;
+        for (const auto& [id, weak] : shared_->sessions) {
+          if (auto session = weak.lock()) sessions.push_back(std::move(session));
+        }
+        log::Info("draining", {{"connections", sessions.size()}});
+        shared_->StopIfDrainedLocked();
+      }
+      for (const std::shared_ptr<Session>& session : sessions) {
+        asio::post(session->executor(), [session] { session->Shutdown(); });
+      }
+      drain_timer_.expires_after(shared_->options.drain_timeout);
+      drain_timer_.async_wait([this](beast::error_code ec) {
+        if (ec) return;
+        std::size_t left = 0;
+        {
+          const std::lock_guard<std::mutex> lock(shared_->mutex);
+          left = shared_->sessions.size();
+        }
+        log::Warn("drain timeout; cutting the remaining connections", {{"connections", left}});
+        ioc_.stop();
+      });
+    });
+  }
+
+  void ForceStop() { ioc_.stop(); }
+
+  asio::io_context& io_context() { return ioc_; }
+
+ private:
+  void RunThread() {
+    // Handlers catch what they can; this is the last line for library failures.
+    while (true) {
+      try {
+        ioc_.run();
+        return;
+      } catch (const std::exception& e) {
+        log::Error("io thread caught an exception", {{"error", e.what()}});
+      }
+    }
+  }
+
+  void DoAccept() {
+    acceptor_.async_accept(asio::make_strand(ioc_),
+                           beast::bind_front_handler(&Impl::OnAccept, this));
+  }
+
+  void OnAccept(beast::error_code ec, tcp::socket socket) {
+    if (!acceptor_.is_open() || ec == asio::error::operation_aborted) return;
+    if (ec) {
+      const bool out_of_files = ec == asio::error::no_descriptors || ec.value() == ENFILE ||
+                                ec == asio::error::no_buffer_space || ec == asio::error::no_memory;
+      log::Warn("accept failed", {{"error", ec.message()}});
+      if (out_of_files) {
+        // Retrying at once would spin; wait for connections to close.
+        accept_retry_.expires_after(std::chrono::milliseconds(100));
+        accept_retry_.async_wait([this](beast::error_code wait_ec) {
+          if (!wait_ec && acceptor_.is_open()) DoAccept();
+        });
+        return;
+      }
+      return DoAccept();
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    try {
+      std::make_shared<Session>(std::move(socket), shared_)->Start();
+    } catch (const std::exception& e) {
+      log::Error("cannot start a session", {{"error", e.what()}});
+    }
+    DoAccept();
+  }
+
+  asio::io_context ioc_;
+  std::shared_ptr<Shared> shared_;
+  tcp::acceptor acceptor_;
+  asio::steady_timer accept_retry_;
+  asio::steady_timer drain_timer_;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_requested_{false};
+};
+
+HttpServer::HttpServer(Service& service, Metrics& metrics, ssl::context& tls,
+                       HttpServerOptions options)
+    : impl_(std::make_unique<Impl>(service, metrics, tls, std::move(options))) {}
+
+HttpServer::~HttpServer() = default;
+
+Status HttpServer::Listen() { return impl_->Listen(); }
+uint16_t HttpServer::port() const { return impl_->port(); }
+void HttpServer::Run() { impl_->Run(); }
+void HttpServer::Stop() { impl_->Stop(); }
+void HttpServer::ForceStop() { impl_->ForceStop(); }
+asio::io_context& HttpServer::io_context() { return impl_->io_context(); }
+
+}  // namespace cairn::server

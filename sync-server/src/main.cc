@@ -1,0 +1,55 @@
+// cairn-server: the Cairn sync server and its administration. See `cairn-server help` and
+// docs/operations.md.
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+
+#include "commands.h"
+
+namespace cairn::server::cli {
+
+// The command table. Order is the order of `cairn-server help`. A command is one or two words;
+// `params` are its positional parameters, `options` the option names it accepts (besides --data
+// and --help) and `usage` how they read in its usage line.
+std::span<const CommandSpec> Commands() {
+  static constexpr CommandSpec kCommands[] = {
+      {"serve", "", "listen tls-cert tls-key config threads port-file",
+       "[--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [--config FILE] [--threads N] "
+       "[--port-file FILE]",
+       "serve the sync API over HTTPS until SIGTERM or SIGINT", &RunServe},
+      {"user add", "", "name role",
+       "--name NAME --role educator|assessor|issuer-admin|recognizer|admin",
+       "add a user; prints the new user's id", &RunUserAdd},
+      {"user list", "", "", "", "list users: id, name, role", &RunUserList},
+      {"enrol-code", "USER", "", "",
+       "a one-time code that enrols one device of USER (an id or a unique name); prints the code",
+       &RunEnrolCode},
+      {"device list", "", "", "", "list enrolled devices: id, user, name, actor, created, revoked",
+       &RunDeviceList},
+      {"device revoke", "DEVICE_ID", "", "", "revoke a device's token; its next request gets 401",
+       &RunDeviceRevoke},
+      {"fingerprint", "", "tls-cert config", "[--tls-cert FILE] [--config FILE]",
+       "print the SHA-256 fingerprint of the server certificate (made if missing)",
+       &RunFingerprint},
+      {"catalog publish", "FILE", "", "",
+       "publish a catalog file (cairn.v1.Catalog, text format) to every device",
+       &RunCatalogPublish},
+  };
+  return kCommands;
+}
+
+}  // namespace cairn::server::cli
+
+int main(int argc, char** argv) {
+  try {
+    const std::span<const char* const> args(argv + 1, static_cast<size_t>(argc > 0 ? argc - 1 : 0));
+    const int code = cairn::server::cli::RunServerCli(
+        args, cairn::server::cli::Io{std::cout, std::cerr, std::getenv("CAIRN_SERVER_DATA")});
+    std::cout.flush();
+    return code;
+  } catch (const std::exception& e) {
+    // Nothing in Cairn throws; this catches library failures such as running out of memory.
+    std::cerr << "cairn-server: error: internal failure: " << e.what() << "\n";
+    return cairn::server::cli::kExitError;
+  }
+}
