@@ -16,9 +16,9 @@ constexpr std::string_view kDefaultDataDir = "./cairn-data";
 
 // Options that take a value. All others are refused; --help is the one flag.
 const std::set<std::string, std::less<>>& ValueOptions() {
-  static const auto* const options = new std::set<std::string, std::less<>>{
+  static const auto* const kOptions = new std::set<std::string, std::less<>>{
       "data", "listen", "tls-cert", "tls-key", "config", "threads", "port-file", "name", "role"};
-  return *options;
+  return *kOptions;
 }
 
 struct ParsedArgs {
@@ -178,7 +178,7 @@ Status Invocation::EnsureDataDir() const {
 Result<std::unique_ptr<ServerStore>> Invocation::OpenStore(ServerStoreOptions options) const {
   CAIRN_RETURN_IF_ERROR(EnsureDataDir());
   const std::string path = DataDir() + "/server.db";
-  Result<std::unique_ptr<ServerStore>> store = ServerStore::Open(path, std::move(options));
+  Result<std::unique_ptr<ServerStore>> store = ServerStore::Open(path, options);
   if (!store.ok()) return store.status().Annotate("cannot open the server store " + path);
   return store;
 }
@@ -218,7 +218,7 @@ std::string HelpText() {
 }
 
 std::string IsoTime(int64_t unix_ms) {
-  const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+  const auto seconds = static_cast<std::time_t>(unix_ms / 1000);
   std::tm tm{};
   gmtime_r(&seconds, &tm);
   char buffer[40];

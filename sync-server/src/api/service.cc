@@ -118,9 +118,9 @@ Response ErrorResponse(std::string_view accept, int http_status, const Status& s
   response.status = http_status;
   if (accept.find("application/json") != std::string_view::npos) {
     response.content_type = "application/json";
-    response.body = "{\"code\":\"" + std::string(CodeName(status.code())) + "\",\"message\":\"" +
-                    JsonEscape(status.message()) +
-                    "\",\"retryable\":" + (status.retryable() ? "true" : "false") + "}\n";
+    response.body = R"({"code":")" + std::string(CodeName(status.code())) + R"(","message":")" +
+                    JsonEscape(status.message()) + R"(","retryable":)" +
+                    (status.retryable() ? "true" : "false") + "}\n";
     return response;
   }
   v1::Error error;

@@ -176,7 +176,7 @@ class Session : public std::enable_shared_from_this<Session> {
     state_ = State::kReadingHeader;
     response_.reset();
     drain_after_write_ = false;
-    if (buffer_.capacity() > 64 * 1024 && buffer_.size() == 0) buffer_.shrink_to_fit();
+    if (buffer_.capacity() > size_t{64} * 1024 && buffer_.size() == 0) buffer_.shrink_to_fit();
     parser_.emplace();
     parser_->header_limit(options().header_limit);
     // No limit yet: the parser would refuse a large Content-Length as a read error, before we
@@ -389,7 +389,7 @@ class Session : public std::enable_shared_from_this<Session> {
     buffer_.consume(buffer_.size());
     drain_remaining_ -= std::min(drain_remaining_, buffered);
     drain_remaining_ = std::min(drain_remaining_, kDrainMaxBytes);
-    drain_buffer_.resize(16 * 1024);
+    drain_buffer_.resize(size_t{16} * 1024);
     ContinueDrain();
   }
 

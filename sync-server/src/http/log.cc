@@ -46,7 +46,7 @@ size_t Utf8SequenceLength(std::string_view s) {
 }
 
 void AppendTimestamp(std::string& out, int64_t unix_ms) {
-  const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+  const auto seconds = static_cast<std::time_t>(unix_ms / 1000);
   const int millis = static_cast<int>(unix_ms % 1000);
   std::tm tm{};
   gmtime_r(&seconds, &tm);
@@ -152,11 +152,11 @@ std::string FormatLine(int64_t unix_ms, Level level, std::string_view msg,
                        std::initializer_list<Field> fields) {
   std::string line;
   line.reserve(128);
-  line += "{\"ts\":\"";
+  line += R"({"ts":")";
   AppendTimestamp(line, unix_ms);
-  line += "\",\"level\":\"";
+  line += R"(","level":")";
   line += LevelName(level);
-  line += "\",\"msg\":";
+  line += R"(","msg":)";
   AppendJsonString(line, msg);
   for (const Field& field : fields) {
     line.push_back(',');

@@ -178,10 +178,11 @@ Result<Enrolment> ServerStore::Enrol(std::string_view code, const ActorId& actor
     CAIRN_ASSIGN_OR_RETURN(const bool found, find.Step());
     // One message for unknown, used and expired codes: which of them it was would help a
     // guesser more than it helps a teacher, who needs a new code in every case.
-    const Status bad_code = Unauthenticated(
-        "this enrolment code is unknown, used or expired; ask for a new one "
-        "(cairn-server enrol-code USER)");
-    if (!found || !find.ColumnIsNull(2) || find.ColumnInt(1) < now) return bad_code;
+    if (!found || !find.ColumnIsNull(2) || find.ColumnInt(1) < now) {
+      return Unauthenticated(
+          "this enrolment code is unknown, used or expired; ask for a new one "
+          "(cairn-server enrol-code USER)");
+    }
     Principal& p = enrolment.principal;
     p.user_id = std::string(find.ColumnText(0));
     CAIRN_ASSIGN_OR_RETURN(p.role, ParseRole(find.ColumnText(3)));

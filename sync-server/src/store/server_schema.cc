@@ -87,7 +87,7 @@ Status Migrate(store::Database& db) {
                               "; run a newer cairn-server");
   }
   for (; version < current; ++version) {
-    const size_t index = static_cast<size_t>(version);
+    const auto index = static_cast<size_t>(version);
     Status s = InTransaction(db, [&]() -> Status {
       CAIRN_RETURN_IF_ERROR(db.Exec(kMigrations[index]));
       return db.Exec("PRAGMA user_version = " + std::to_string(version + 1));

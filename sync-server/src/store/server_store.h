@@ -97,9 +97,9 @@ struct PullResult {
 struct ServerStoreOptions {
   Env env = SystemEnv();
   // Changes stamped further ahead of the server's clock are refused (decision 0007).
-  int64_t max_future_skew_ms = 5 * 60 * 1000;
+  int64_t max_future_skew_ms = int64_t{5} * 60 * 1000;
   // How long an enrolment code stays valid.
-  int64_t enrol_code_ttl_ms = 24 * 60 * 60 * 1000;
+  int64_t enrol_code_ttl_ms = int64_t{24} * 60 * 60 * 1000;
   // Connections for concurrent pulls.
   int read_connections = 4;
 };
