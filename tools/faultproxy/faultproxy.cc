@@ -30,7 +30,7 @@ using tcp = asio::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
 using ErrorCode = boost::system::error_code;
 
-constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kReadChunk = size_t{16} * 1024;
 // A direction stops reading while this much waits in its delay/rate queue (back-pressure).
 constexpr size_t kMaxQueuedBytes = 1 << 20;
 constexpr uint8_t kTlsHandshake = 22;
@@ -264,7 +264,7 @@ class FaultProxy::Impl::Pair : public std::enable_shared_from_this<Pair> {
       if (drop_response_) ObserveClient(data);
       uint64_t limit = proxy_.options_.reset_after_bytes;
       if (limit > 0 && d.bytes_read + n >= limit) {
-        size_t allowed = static_cast<size_t>(limit > d.bytes_read ? limit - d.bytes_read : 0);
+        auto allowed = static_cast<size_t>(limit > d.bytes_read ? limit - d.bytes_read : 0);
         d.bytes_read += allowed;
         d.stop_reading = true;
         if (allowed > 0) Enqueue(d, ChunkKind::kData, data.substr(0, allowed));
@@ -510,7 +510,12 @@ void FaultProxy::Impl::Stop() {
 }
 
 FaultProxy::FaultProxy(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}
-FaultProxy::~FaultProxy() { Stop(); }
+FaultProxy::~FaultProxy() {
+  try {
+    Stop();
+  } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw; joining failed
+  }
+}
 Status FaultProxy::Start() { return impl_->Start(); }
 uint16_t FaultProxy::port() const { return impl_->port(); }
 void FaultProxy::SetOptions(const Options& options) { impl_->SetOptions(options); }

@@ -1,7 +1,7 @@
 // cairn-faultproxy: runs a FaultProxy until SIGTERM or SIGINT, then prints its counters as one
 // JSON line. See faultproxy.h for what each fault does.
 #include <pthread.h>
-#include <signal.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): POSIX sigwait, sigset_t
 
 #include <charconv>
 #include <cstdio>
