@@ -141,8 +141,8 @@ err_has "usage: cairn catalog publish FILE" "unknown subcommand lists the group'
 run help
 expect_rc 0 "help"
 for command in init "catalog publish" "catalog list" "catalog show" pursue answer reflect \
-  "evidence add" "evidence list" "evidence remove" check submit status conflicts resolve log \
-  export import demo help; do
+  capture "evidence add" "evidence list" "evidence remove" check submit status conflicts resolve \
+  log export import demo help; do
   out_matches "^  $command( |$)" "help lists '$command'"
 done
 out_has "3  'cairn check' found issues" "help documents exit code 3"
@@ -481,6 +481,57 @@ expect_eq "$(grep -cE "$LOG_LINE_RE" <<<"$OUT")" 14 \
 run log --json --home "$G"
 TOTAL_G=$(grep -oE '^\{"total":[0-9]+' <<<"$OUT" | grep -oE '[0-9]+$')
 expect_eq "${TOTAL_G:-exit code $RC, $ERR}" 14 "the second device's log holds 14 changes"
+
+# ---------------------------------------------------------------------------------------------
+# Capture: files into the encrypted evidence store
+
+C=$WORK/capture
+run init --home "$C"
+expect_rc 0 "init a store for captures"
+run catalog publish "$CATALOG" --home "$C"
+run pursue exit-tickets --home "$C"
+CP=$OUT
+printf '\x89PNG\r\n\x1a\n\0\0\0\rIHDR a ticket that mixes up units' >"$WORK/ticket.png"
+PNG_SHA=$(sha256sum "$WORK/ticket.png" | cut -d' ' -f1)
+run capture "$WORK/ticket.png" --pursuit "$CP" --requirement student-work --caption "Ticket" \
+  --home "$C"
+expect_rc 0 "capture a photo"
+if grep -qE "$UUID_RE" <<<"$(head -1 <<<"$OUT")"; then pass; else fail "capture prints the evidence id first"; fi
+out_line "captured $WORK/ticket.png: image/png, 45 B (45 bytes), sha256 $PNG_SHA" \
+  "capture prints the detected type, size and hash"
+expect_eq "$(stat -c %a "$C/blob.key")" 600 "the blob key file is private"
+BLOB=$C/blobs/${PNG_SHA:0:2}/$PNG_SHA
+if [[ -f $BLOB ]]; then pass; else fail "the blob is stored under its hash"; fi
+if grep -q "mixes up units" "$BLOB"; then fail "the blob is encrypted at rest"; else pass; fi
+
+run capture "$WORK/ticket.png" --pursuit "$CP" --requirement student-work --json --home "$C"
+expect_rc 0 "capture the same file again"
+out_has "\"sha256\":\"$PNG_SHA\",\"size\":45,\"media_type\":\"image/png\"}" "capture --json"
+expect_eq "$(find "$C/blobs/${PNG_SHA:0:2}" -type f ! -name '*.chunks' | wc -l)" 1 \
+  "the same content is stored once"
+
+printf 'Exit ticket: 12 of 25 students confused area and perimeter.\n' >"$WORK/notes.txt"
+run capture "$WORK/notes.txt" --pursuit "$CP" --requirement student-work --home "$C"
+expect_rc 0 "capture a text file"
+out_has ": text/plain, 60 B" "text is detected from the content"
+
+run evidence list "$CP" --home "$C"
+out_has "image/png" "captured evidence is listed"
+
+run capture "$WORK/nope.mp4" --pursuit "$CP" --requirement student-work --home "$C"
+expect_rc 1 "capture a missing file"
+err_has "there is no file $WORK/nope.mp4" "the missing file is named"
+run capture "$WORK/ticket.png" --requirement student-work --home "$C"
+expect_rc 2 "capture without --pursuit"
+err_has "missing --pursuit ID" "--pursuit is required"
+run capture "$WORK/ticket.png" --pursuit "$CP" --requirement nope --home "$C"
+expect_rc 1 "capture for an unknown requirement"
+err_has "asks for no artifact 'nope'; its artifacts are:" "the real artifacts are listed"
+chmod 644 "$C/blob.key"
+run capture "$WORK/ticket.png" --pursuit "$CP" --requirement student-work --home "$C"
+expect_rc 1 "capture with a key file others may read"
+err_has "chmod 600 $C/blob.key" "the fix for the key file is given"
+chmod 600 "$C/blob.key"
 
 # ---------------------------------------------------------------------------------------------
 

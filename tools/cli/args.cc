@@ -12,7 +12,7 @@ struct OptionSpec {
 };
 
 // Every option any command knows. Which command accepts which is in command_table.cc.
-constexpr std::array<OptionSpec, 14> kOptions = {{
+constexpr std::array<OptionSpec, 18> kOptions = {{
     {"home", true},
     {"json", false},
     {"help", false},
@@ -27,6 +27,10 @@ constexpr std::array<OptionSpec, 14> kOptions = {{
     {"pin", true},
     {"ca-file", true},
     {"device-name", true},
+    {"pursuit", true},
+    {"requirement", true},
+    {"metered", false},
+    {"allow-large", false},
 }};
 
 const OptionSpec* FindOption(std::string_view name) {

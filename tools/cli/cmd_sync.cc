@@ -1,11 +1,17 @@
-// cairn init --server … --enrol … | sync: enrolment with a sync server, and syncing.
+// cairn init --server … --enrol … | sync: enrolment with a sync server, and syncing changes then
+// evidence blobs.
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
 
 #include "beast_transport.h"
+#include "cairn/blob_sync.h"
 #include "cairn/sync.h"
 #include "commands.h"
 #include "format.h"
@@ -21,6 +27,142 @@ Result<std::unique_ptr<BeastTransport>> TransportFor(const SyncSettings& setting
   options.pin_sha256 = settings.pin_sha256;
   options.ca_file = settings.ca_file;
   return BeastTransport::Create(options);
+}
+
+// "12.0 MiB".
+std::string MiB(uint64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
+  return text;
+}
+
+// How a blob is named in progress lines: its caption, else its type and the start of its hash.
+std::string BlobName(const BlobUploadProgress& blob) {
+  if (!blob.caption.empty()) return Quote(blob.caption, 40);
+  return blob.media_type + " " + Sha256Hex(blob.sha256).substr(0, 12);
+}
+
+// Shows upload progress on stderr: on a terminal one line redrawn in place (a bar, the rate and
+// the time left), otherwise plain lines at each blob's start and end and every quarter between.
+class UploadDisplay {
+ public:
+  UploadDisplay(std::ostream& err, bool terminal) : err_(err), terminal_(terminal) {}
+
+  void Update(const UploadProgress& p) {
+    using std::chrono::steady_clock;
+    const auto now = steady_clock::now();
+    if (!started_) {
+      started_ = true;
+      start_ = now;
+      start_done_ = p.done_bytes;
+    }
+    if (p.current >= p.blobs.size()) return;
+    const BlobUploadProgress& blob = p.blobs[p.current];
+    if (terminal_) {
+      if (now - last_draw_ < std::chrono::milliseconds(100) && p.current == last_blob_) return;
+      last_draw_ = now;
+      last_blob_ = p.current;
+      const double seconds = std::chrono::duration<double>(now - start_).count();
+      const double rate =
+          seconds > 0.5 ? static_cast<double>(p.done_bytes - start_done_) / seconds : 0.0;
+      constexpr int kWidth = 24;
+      const int filled =
+          blob.size == 0 ? kWidth : static_cast<int>(kWidth * blob.done_bytes / blob.size);
+      std::string line = "uploading " + std::to_string(p.current + 1) + "/" +
+                         std::to_string(p.blobs.size()) + " " + BlobName(blob) + " [" +
+                         std::string(filled, '#') + std::string(kWidth - filled, '-') + "] " +
+                         MiB(blob.done_bytes) + " of " + MiB(blob.size);
+      if (rate > 0) {
+        const auto left =
+            static_cast<uint64_t>(static_cast<double>(p.total_bytes - p.done_bytes) / rate);
+        char tail[64];
+        std::snprintf(tail, sizeof(tail), "  %.1f MiB/s  ETA %llu:%02llu", rate / (1 << 20),
+                      static_cast<unsigned long long>(left / 60),
+                      static_cast<unsigned long long>(left % 60));
+        line += tail;
+      }
+      // Pad over what a longer previous line left on the screen.
+      const size_t width = line.size();
+      if (line.size() < drawn_) line.append(drawn_ - line.size(), ' ');
+      drawn_ = width;
+      err_ << "\r" << line << std::flush;
+      return;
+    }
+    const uint64_t quarter = blob.size == 0 ? 0 : 4 * blob.done_bytes / blob.size;
+    if (p.current != last_blob_ || quarter != last_quarter_) {
+      if (blob.done_bytes < blob.size || p.current != last_blob_) {
+        err_ << "uploading " << BlobName(blob) << " " << MiB(blob.done_bytes) << " of "
+             << MiB(blob.size) << "\n";
+      }
+      last_blob_ = p.current;
+      last_quarter_ = quarter;
+    }
+  }
+
+  void Finish() {
+    if (terminal_ && drawn_ > 0) err_ << "\n";
+  }
+
+ private:
+  std::ostream& err_;
+  bool terminal_;
+  bool started_ = false;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_draw_;
+  uint64_t start_done_ = 0;
+  size_t last_blob_ = static_cast<size_t>(-1);
+  uint64_t last_quarter_ = 0;
+  size_t drawn_ = 0;
+};
+
+// Ctrl-C during uploads pauses after the request in flight; a second one ends the process.
+UploadControl* g_upload_control = nullptr;
+
+extern "C" void PauseUploads(int /*signal*/) {
+  if (g_upload_control != nullptr) g_upload_control->pause.store(true);
+}
+
+struct BlobSyncOutcome {
+  bool ran = false;
+  Status status;
+  UploadReport report;
+};
+
+BlobSyncOutcome SyncBlobs(Invocation& inv, Replica& replica, Transport& transport) {
+  BlobSyncOutcome out;
+  Result<std::string> home = inv.Home();
+  if (!home.ok()) {
+    out.status = home.status();
+    return out;
+  }
+  // Nothing was ever captured on this device: no blob store, nothing to send.
+  if (!std::filesystem::exists(*home + "/blobs")) return out;
+  Result<std::unique_ptr<BlobStore>> store = OpenBlobStore(*home);
+  if (!store.ok()) {
+    out.status = store.status();
+    return out;
+  }
+  out.ran = true;
+  UploadControl control;
+  BlobTransferOptions options;
+  options.policy.metered_network = inv.option("metered").has_value();
+  options.policy.allow_large_on_metered = inv.option("allow-large").has_value();
+  options.control = &control;
+  UploadDisplay display(inv.err(), ::isatty(STDERR_FILENO) == 1);
+  g_upload_control = &control;
+  struct sigaction action {};
+  struct sigaction previous {};
+  action.sa_handler = &PauseUploads;
+  action.sa_flags = SA_RESETHAND;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGINT, &action, &previous);
+  out.status = RunBlobUploads(
+      replica, **store, transport, options, [&](const UploadProgress& p) { display.Update(p); },
+      &out.report);
+  ::sigaction(SIGINT, &previous, nullptr);
+  g_upload_control = nullptr;
+  display.Finish();
+  return out;
 }
 
 std::string HostName() {
@@ -79,6 +221,11 @@ int RunSync(Invocation& inv) {
     return report.status().code() == Code::kUnavailable ? kExitUnreachable : kExitError;
   }
   const SyncReport& r = *report;
+  // Text before media: the changes went first, now the evidence they name.
+  const uint64_t change_bytes_sent = (*transport)->bytes_sent();
+  const uint64_t change_bytes_received = (*transport)->bytes_received();
+  const BlobSyncOutcome blobs = SyncBlobs(inv, replica, **transport);
+  const UploadReport& u = blobs.report;
   if (inv.json()) {
     JsonWriter json(inv.out());
     json.BeginObject()
@@ -91,9 +238,26 @@ int RunSync(Invocation& inv) {
         .Key("requests")
         .Uint(r.push_requests + r.pull_requests)
         .Key("bytes_sent")
-        .Uint((*transport)->bytes_sent())
+        .Uint(change_bytes_sent)
         .Key("bytes_received")
-        .Uint((*transport)->bytes_received())
+        .Uint(change_bytes_received)
+        .Key("blobs")
+        .BeginObject()
+        .Key("uploaded")
+        .Uint(u.uploaded)
+        .Key("already_on_server")
+        .Uint(u.already_present + u.known_uploaded)
+        .Key("waiting")
+        .Uint(u.waiting.size())
+        .Key("failed")
+        .Uint(u.failed.size())
+        .Key("not_on_this_device")
+        .Uint(u.missing)
+        .Key("chunk_bytes_sent")
+        .Uint(u.chunk_bytes_sent)
+        .Key("status")
+        .String(blobs.status.ok() ? "ok" : blobs.status.ToString())
+        .EndObject()
         .Key("refused")
         .BeginArray();
     for (const RefusedChangeReport& refused : r.refused) {
@@ -114,9 +278,8 @@ int RunSync(Invocation& inv) {
     inv.out() << "pushed " << Plural(r.pushed, "change");
     if (r.duplicates > 0) inv.out() << " (" << r.duplicates << " the server already had)";
     inv.out() << ", pulled " << Plural(r.pulled, "change") << " in "
-              << Plural(r.push_requests + r.pull_requests, "request") << " ("
-              << (*transport)->bytes_sent() << " bytes sent, " << (*transport)->bytes_received()
-              << " received)\n";
+              << Plural(r.push_requests + r.pull_requests, "request") << " (" << change_bytes_sent
+              << " bytes sent, " << change_bytes_received << " received)\n";
     size_t blocked = 0;
     for (const RefusedChangeReport& refused : r.refused) {
       if (refused.blocked) {
@@ -129,8 +292,31 @@ int RunSync(Invocation& inv) {
       inv.out() << Plural(blocked, "later change")
                 << " wait behind the refused one and will go once it is fixed\n";
     }
+    if (blobs.ran && (u.uploaded + u.already_present > 0 || u.chunk_bytes_sent > 0)) {
+      inv.out() << "uploaded " << Plural(u.uploaded, "evidence file") << " ("
+                << MiB(u.chunk_bytes_sent) << " sent)";
+      if (u.already_present > 0) inv.out() << "; " << u.already_present << " already on the server";
+      inv.out() << "\n";
+    }
+    for (const BlobUploadProgress& waiting : u.waiting) {
+      inv.out() << BlobName(waiting) << " (" << MiB(waiting.size)
+                << ") waits for an unmetered network; 'cairn sync --metered --allow-large' "
+                   "sends it now\n";
+    }
   }
-  return r.refused.empty() ? kExitOk : kExitRefused;
+  for (const auto& [sha, status] : u.failed) {
+    inv.err() << "cairn: evidence " << Sha256Hex(sha).substr(0, 12)
+              << " was not uploaded: " << status.message() << "\n";
+  }
+  if (!blobs.status.ok()) {
+    if (u.paused) {
+      inv.err() << "cairn: " << blobs.status.message() << "\n";
+      return kExitError;
+    }
+    inv.Fail(blobs.status.Annotate("uploading evidence to " + (*settings)->server_url));
+    return blobs.status.code() == Code::kUnavailable ? kExitUnreachable : kExitError;
+  }
+  return r.refused.empty() && u.failed.empty() ? kExitOk : kExitRefused;
 }
 
 }  // namespace cairn::cli

@@ -10,7 +10,7 @@
 namespace cairn::cli {
 namespace {
 
-constexpr std::array<CommandSpec, 21> kCommands = {{
+constexpr std::array<CommandSpec, 22> kCommands = {{
     {"init", "", "[--server URL --enrol CODE [--pin SHA256] [--ca-file FILE] [--device-name NAME]]",
      "Create the device store; with --server, enrol it with a sync server.", &RunInit},
     {"catalog publish", "FILE", "", "Publish a catalog file (a cairn.v1.Catalog in text format).",
@@ -26,6 +26,8 @@ constexpr std::array<CommandSpec, 21> kCommands = {{
     {"evidence add", "PURSUIT REQUIREMENT_ID",
      "--sha256 HEX --size N --type MEDIA/TYPE [--caption TEXT]",
      "Record evidence for an artifact; prints its id.", &RunEvidenceAdd},
+    {"capture", "FILE", "--pursuit ID --requirement REQUIREMENT_ID [--caption TEXT] [--json]",
+     "Capture a file as evidence (kept encrypted here); prints its id.", &RunCapture},
     {"evidence list", "PURSUIT", "[--json]", "List the evidence of a pursuit.", &RunEvidenceList},
     {"evidence remove", "EVIDENCE_ID", "", "Remove a piece of evidence from its pursuit.",
      &RunEvidenceRemove},
@@ -41,8 +43,8 @@ constexpr std::array<CommandSpec, 21> kCommands = {{
      &RunResolve},
     {"log", "", "[--json] [--limit N]", "The change log on this device, one change per line.",
      &RunLog},
-    {"sync", "", "[--json]", "Push this device's changes, then pull until the server is quiet.",
-     &RunSync},
+    {"sync", "", "[--json] [--metered] [--allow-large]",
+     "Push and pull changes, then upload captured evidence.", &RunSync},
     {"export", "FILE", "", "Write every change on this device to FILE (- is stdout).", &RunExport},
     {"import", "FILE", "", "Apply changes written by 'cairn export' (- is stdin).", &RunImport},
     {"demo", "", "", "Walk through one pursuit on a fresh --home, ending with the log.", &RunDemo},

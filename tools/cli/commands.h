@@ -24,6 +24,9 @@ int RunEvidenceRemove(Invocation& inv);
 int RunCheck(Invocation& inv);
 int RunSubmit(Invocation& inv);
 
+// cmd_capture.cc
+int RunCapture(Invocation& inv);
+
 // cmd_store.cc
 int RunInit(Invocation& inv);
 int RunSync(Invocation& inv);

@@ -82,4 +82,9 @@ Result<std::unique_ptr<Device>> OpenStore(const std::string& home) {
   return Device::Open(db);
 }
 
+Result<std::unique_ptr<BlobStore>> OpenBlobStore(const std::string& home) {
+  FileKeyProvider keys(home + "/blob.key");
+  return BlobStore::Open(home + "/blobs", keys);
+}
+
 }  // namespace cairn::cli

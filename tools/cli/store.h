@@ -2,7 +2,8 @@
 //
 // The store is the SQLite file HOME/device.db, where HOME is --home, else $CAIRN_HOME, else
 // $HOME/.cairn. `cairn init` creates HOME with permissions 0700 (the store holds evidence of
-// children: private by default); every other command opens an existing store only.
+// children: private by default); every other command opens an existing store only. Captured
+// evidence lives in HOME/blobs, encrypted with the key in HOME/blob.key.
 #ifndef CAIRN_TOOLS_CLI_STORE_H_
 #define CAIRN_TOOLS_CLI_STORE_H_
 
@@ -11,6 +12,7 @@
 #include <ostream>
 #include <string>
 
+#include "cairn/blob_store.h"
 #include "cairn/device.h"
 #include "cairn/status.h"
 
@@ -29,6 +31,10 @@ Result<std::unique_ptr<Device>> CreateStore(const std::string& home, std::ostrea
 
 // Opens the existing store in HOME; FailedPrecondition pointing at `cairn init` if none.
 Result<std::unique_ptr<Device>> OpenStore(const std::string& home);
+
+// The evidence store: HOME/blobs, sealed with the key in HOME/blob.key (made, mode 0600, on
+// first use).
+Result<std::unique_ptr<BlobStore>> OpenBlobStore(const std::string& home);
 
 }  // namespace cairn::cli
 

@@ -377,7 +377,10 @@ Result<HttpResponse> BeastTransport::Impl::RoundTrip(const HttpRequest& in) {
   if (!in.content_type.empty()) request.set(http::field::content_type, in.content_type);
   if (!in.authorization.empty()) request.set(http::field::authorization, in.authorization);
   request.keep_alive(true);
-  if (options.compress && in.body.size() >= kMinCompressBytes) {
+  // Raw bytes (evidence chunks) are sent as they are: media does not compress, and the blob
+  // routes take no Content-Encoding.
+  if (options.compress && in.body.size() >= kMinCompressBytes &&
+      in.content_type != "application/octet-stream") {
     std::string compressed = ZstdCompress(in.body);
     if (compressed.size() < in.body.size()) {
       request.set(http::field::content_encoding, "zstd");

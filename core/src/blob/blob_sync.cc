@@ -1,0 +1,566 @@
+#include "cairn/blob_sync.h"
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <thread>
+#include <utility>
+#include <variant>
+
+#include "cairn/device.h"
+#include "cairn/v1/blob.pb.h"
+#include "cairn/v1/model.pb.h"
+
+namespace cairn {
+namespace {
+
+constexpr std::string_view kUploadedPrefix = "blob.up.";
+
+// Settings keys are at most 64 bytes: the prefix and 56 hex digits; the value is the full name.
+std::string UploadedKey(const std::string& hex) {
+  return std::string(kUploadedPrefix) + hex.substr(0, 64 - kUploadedPrefix.size());
+}
+
+std::string BlobTarget(const Sha256& sha) { return "/v1/blobs/" + Sha256Hex(sha); }
+
+HttpRequest Request(std::string method, std::string target, const std::string& token,
+                    std::string body = {}) {
+  HttpRequest request;
+  request.method = std::move(method);
+  request.target = std::move(target);
+  request.authorization = "Bearer " + token;
+  request.body = std::move(body);
+  return request;
+}
+
+// Answers the uploader treats like a lost connection: try again after asking where to resume.
+bool RetryableHttp(int status) {
+  return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 ||
+         status == 504;
+}
+
+Result<std::string> TokenOf(Replica& replica) {
+  CAIRN_ASSIGN_OR_RETURN(std::optional<SyncSettings> settings, LoadSyncSettings(replica));
+  if (!settings) {
+    return FailedPrecondition(
+        "this device is not enrolled with a server; run cairn init --server URL --enrol CODE");
+  }
+  return settings->token;
+}
+
+Status MarkUploaded(Replica& replica, const Sha256& sha) {
+  const std::string hex = Sha256Hex(sha);
+  const std::pair<std::string, std::string> setting{UploadedKey(hex), hex};
+  return replica.WriteSettings({&setting, 1});
+}
+
+Result<bool> KnownUploaded(Replica& replica, const Sha256& sha) {
+  const std::string hex = Sha256Hex(sha);
+  CAIRN_ASSIGN_OR_RETURN(std::optional<std::string> value, replica.ReadSetting(UploadedKey(hex)));
+  return value.has_value() && *value == hex;
+}
+
+std::chrono::milliseconds Backoff(int failures) {
+  const int shift = std::min(failures - 1, 5);
+  return std::chrono::milliseconds(250 << std::max(shift, 0));
+}
+
+void Sleep(const BlobTransferOptions& options, int failures) {
+  if (options.sleep) {
+    options.sleep(Backoff(failures));
+  } else {
+    std::this_thread::sleep_for(Backoff(failures));
+  }
+}
+
+struct Candidate {
+  BlobUploadProgress blob;
+  bool submitted = false;
+};
+
+}  // namespace
+
+std::string_view BlobUploadPhaseName(BlobUploadPhase phase) {
+  switch (phase) {
+    case BlobUploadPhase::kQueued:
+      return "queued";
+    case BlobUploadPhase::kWaiting:
+      return "waiting";
+    case BlobUploadPhase::kOffering:
+      return "offering";
+    case BlobUploadPhase::kUploading:
+      return "uploading";
+    case BlobUploadPhase::kResuming:
+      return "resuming";
+    case BlobUploadPhase::kDone:
+      return "done";
+    case BlobUploadPhase::kFailed:
+      return "failed";
+  }
+  return "unknown";
+}
+
+// ---------------------------------------------------------------------------------------------
+// BlobUploader
+
+BlobUploader::BlobUploader(Replica& replica, BlobStore& store, std::string token)
+    : replica_(&replica), store_(&store), token_(std::move(token)) {}
+
+Result<BlobUploader> BlobUploader::Start(Replica& replica, BlobStore& store, UploadPolicy policy) {
+  CAIRN_ASSIGN_OR_RETURN(std::string token, TokenOf(replica));
+  BlobUploader uploader(replica, store, std::move(token));
+
+  // Every blob named by live evidence, and by submission snapshots (evidence removed after a
+  // submission is still part of it and the server waits for it).
+  std::map<Sha256, Candidate> found;
+  const auto note = [&](const EvidenceRef& ref, std::string_view caption, bool submitted) {
+    Candidate& c = found[ref.sha256];
+    c.blob.sha256 = ref.sha256;
+    c.blob.size = ref.size;
+    if (c.blob.media_type.empty()) c.blob.media_type = ref.media_type;
+    if (c.blob.caption.empty()) c.blob.caption = std::string(caption);
+    c.submitted = c.submitted || submitted;
+  };
+  CAIRN_ASSIGN_OR_RETURN(const std::vector<EntityData> evidence, replica.ListByType(kEvidenceType));
+  for (const EntityData& item : evidence) {
+    const Value* value = item.Get("blob");
+    const auto* ref = value != nullptr ? std::get_if<EvidenceRef>(value) : nullptr;
+    if (ref == nullptr) continue;
+    const std::string* caption = item.GetText("caption");
+    note(*ref, caption != nullptr ? *caption : "", false);
+  }
+  CAIRN_ASSIGN_OR_RETURN(const std::vector<EntityData> submissions,
+                         replica.ListByType(kSubmissionType));
+  for (const EntityData& submission : submissions) {
+    const Value* value = submission.Get("snapshot");
+    const auto* bytes = value != nullptr ? std::get_if<Blob>(value) : nullptr;
+    v1::SubmissionSnapshot snapshot;
+    if (bytes == nullptr || !snapshot.ParseFromString(bytes->data)) continue;
+    for (const v1::SubmissionSnapshot::SubmittedEvidence& item : snapshot.evidence()) {
+      if (item.blob().sha256().size() != 32) continue;
+      EvidenceRef ref;
+      std::copy(item.blob().sha256().begin(), item.blob().sha256().end(), ref.sha256.begin());
+      ref.size = item.blob().size();
+      ref.media_type = item.blob().media_type();
+      note(ref, item.caption(), true);
+    }
+  }
+
+  std::vector<Candidate> queue;
+  for (auto& [sha, candidate] : found) {
+    CAIRN_ASSIGN_OR_RETURN(const bool known, KnownUploaded(replica, sha));
+    if (known) {
+      ++uploader.report_.known_uploaded;
+      continue;
+    }
+    CAIRN_ASSIGN_OR_RETURN(const bool held, store.Has(sha));
+    if (!held) {
+      ++uploader.report_.missing;
+      continue;
+    }
+    if (policy.Waits(candidate.blob.size)) {
+      candidate.blob.phase = BlobUploadPhase::kWaiting;
+      uploader.report_.waiting.push_back(candidate.blob);
+      continue;
+    }
+    queue.push_back(std::move(candidate));
+  }
+  // What a submission waits for first, then the smallest: a photo is not stuck behind a video.
+  std::stable_sort(queue.begin(), queue.end(), [](const Candidate& a, const Candidate& b) {
+    return std::make_pair(!a.submitted, a.blob.size) < std::make_pair(!b.submitted, b.blob.size);
+  });
+  for (Candidate& c : queue) uploader.progress_.blobs.push_back(std::move(c.blob));
+  uploader.UpdateTotals();
+  return uploader;
+}
+
+void BlobUploader::UpdateTotals() {
+  progress_.done_bytes = 0;
+  progress_.total_bytes = 0;
+  for (const BlobUploadProgress& blob : progress_.blobs) {
+    progress_.total_bytes += blob.size;
+    progress_.done_bytes += blob.done_bytes;
+  }
+}
+
+void BlobUploader::FailBlob(Status status) {
+  BlobUploadProgress& blob = progress_.blobs[progress_.current];
+  blob.phase = BlobUploadPhase::kFailed;
+  report_.failed.emplace_back(blob.sha256, std::move(status));
+  reader_.reset();
+  ++progress_.current;
+  step_ = Step::kPrepare;
+}
+
+void BlobUploader::FinishBlob(bool sent_chunks) {
+  BlobUploadProgress& blob = progress_.blobs[progress_.current];
+  blob.phase = BlobUploadPhase::kDone;
+  blob.done_bytes = blob.size;
+  if (sent_chunks) {
+    ++report_.uploaded;
+  } else {
+    ++report_.already_present;
+  }
+  reader_.reset();
+  ++progress_.current;
+  step_ = Step::kPrepare;
+  UpdateTotals();
+}
+
+Result<std::optional<HttpRequest>> BlobUploader::NextRequest() {
+  while (progress_.current < progress_.blobs.size()) {
+    BlobUploadProgress& blob = progress_.blobs[progress_.current];
+    if (step_ == Step::kPrepare) {
+      Result<std::unique_ptr<BlobReader>> reader = store_->Open(blob.sha256);
+      Result<std::vector<Sha256>> hashes = reader.ok()
+                                               ? store_->ChunkHashes(blob.sha256)
+                                               : Result<std::vector<Sha256>>(reader.status());
+      if (!hashes.ok()) {
+        FailBlob(hashes.status());
+        continue;
+      }
+      if ((*reader)->size() != blob.size) {
+        FailBlob(DataLoss("blob " + Sha256Hex(blob.sha256) + " holds " +
+                          std::to_string((*reader)->size()) + " bytes where its evidence says " +
+                          std::to_string(blob.size)));
+        continue;
+      }
+      reader_ = std::move(reader).value();
+      hashes_ = std::move(hashes).value();
+      next_chunk_ = 0;
+      batch_ = kInitialBatchChunks;
+      sent_chunks_ = false;
+      stalls_ = 0;
+      step_ = Step::kOffer;
+    }
+    in_flight_ = step_;
+    ++report_.requests;
+    if (step_ == Step::kOffer) {
+      blob.phase = BlobUploadPhase::kOffering;
+      v1::BlobOffer offer;
+      offer.set_size(blob.size);
+      offer.set_media_type(blob.media_type);
+      offer.set_chunk_size(kBlobChunkBytes);
+      for (const Sha256& h : hashes_) {
+        offer.add_chunk_sha256(std::string(reinterpret_cast<const char*>(h.data()), h.size()));
+      }
+      return std::optional<HttpRequest>(
+          Request("PUT", BlobTarget(blob.sha256), token_, offer.SerializeAsString()));
+    }
+    if (step_ == Step::kStatus) {
+      blob.phase = BlobUploadPhase::kResuming;
+      return std::optional<HttpRequest>(
+          Request("GET", BlobTarget(blob.sha256) + "/status", token_));
+    }
+    // kChunks: decrypt the next chunks straight into the body.
+    blob.phase = BlobUploadPhase::kUploading;
+    const uint64_t count = reader_->chunk_count();
+    in_flight_chunks_ = std::min(batch_, count - next_chunk_);
+    std::string body;
+    body.reserve(in_flight_chunks_ * kBlobChunkBytes);
+    for (uint64_t i = 0; i < in_flight_chunks_; ++i) {
+      Status s = reader_->ReadChunk(next_chunk_ + i, &chunk_);
+      if (!s.ok()) {
+        --report_.requests;
+        FailBlob(std::move(s));
+        break;
+      }
+      body += chunk_;
+    }
+    if (step_ == Step::kPrepare) continue;  // failed above
+    report_.chunk_bytes_sent += body.size();
+    sent_chunks_ = true;
+    HttpRequest post =
+        Request("POST", BlobTarget(blob.sha256) + "/chunks/" + std::to_string(next_chunk_), token_,
+                std::move(body));
+    // Raw chunk bytes, verified against the offer as they arrive.
+    post.content_type = "application/octet-stream";
+    return std::optional<HttpRequest>(std::move(post));
+  }
+  return std::optional<HttpRequest>();
+}
+
+Status BlobUploader::ApplyStatus(const std::string& body) {
+  BlobUploadProgress& blob = progress_.blobs[progress_.current];
+  v1::BlobStatus status;
+  if (!status.ParseFromString(body)) {
+    return Internal("the server's answer about blob " + Sha256Hex(blob.sha256) +
+                    " is not a BlobStatus");
+  }
+  if (!status.sha256().empty() &&
+      status.sha256() != std::string_view(reinterpret_cast<const char*>(blob.sha256.data()), 32)) {
+    return Internal("the server answered about another blob than " + Sha256Hex(blob.sha256));
+  }
+  if (status.state() == v1::BLOB_STATE_PRESENT) {
+    CAIRN_RETURN_IF_ERROR(MarkUploaded(*replica_, blob.sha256));
+    FinishBlob(sent_chunks_);
+    return {};
+  }
+  if (status.state() == v1::BLOB_STATE_ABSENT || status.state() == v1::BLOB_STATE_UNSPECIFIED) {
+    // Never offered, or the partial upload expired: offer it (again).
+    if (in_flight_ == Step::kOffer) {
+      FailBlob(Internal("the server answered an offer of blob " + Sha256Hex(blob.sha256) +
+                        " with 'absent'"));
+      return {};
+    }
+    blob.done_bytes = 0;
+    step_ = Step::kOffer;
+    UpdateTotals();
+    return {};
+  }
+  const uint64_t count = reader_->chunk_count();
+  const uint64_t verified = status.verified_chunks();
+  if (verified >= count) {
+    // Every chunk verified but not present: the server threw the whole away (its hash did not
+    // match), or it is confused. Offering again restarts it; give up if that keeps happening.
+    if (++stalls_ > 2) {
+      FailBlob(Internal("the server holds every chunk of blob " + Sha256Hex(blob.sha256) +
+                        " but does not count it as present"));
+      return {};
+    }
+    step_ = Step::kOffer;
+    return {};
+  }
+  const uint64_t before = next_chunk_;
+  if (in_flight_ == Step::kStatus && verified > before) stalls_ = 0;  // the server moved on
+  next_chunk_ = verified;
+  blob.done_bytes = std::min<uint64_t>(status.verified_bytes(), blob.size);
+  if (in_flight_ == Step::kChunks) {
+    if (verified <= before) {
+      // The server took none of the chunks it acknowledged: do not loop forever.
+      if (++stalls_ > kMaxStalls) {
+        FailBlob(Internal("the server keeps accepting chunks of blob " + Sha256Hex(blob.sha256) +
+                          " without holding them (stuck at chunk " + std::to_string(verified) +
+                          ")"));
+        return {};
+      }
+    } else {
+      stalls_ = 0;
+      batch_ = std::min(batch_ * 2, kMaxBatchChunks);
+    }
+  }
+  step_ = Step::kChunks;
+  UpdateTotals();
+  return {};
+}
+
+Status BlobUploader::HandleResponse(const HttpResponse& response) {
+  if (progress_.current >= progress_.blobs.size()) {
+    return FailedPrecondition("an answer arrived after the upload was done");
+  }
+  BlobUploadProgress& blob = progress_.blobs[progress_.current];
+  if (response.status == 200) {
+    consecutive_failures_ = 0;
+    return ApplyStatus(response.body);
+  }
+  const Status status = StatusFromHttp(response);
+  if (RetryableHttp(response.status)) {
+    HandleFailure(status);
+    return {};
+  }
+  consecutive_failures_ = 0;
+  if (response.status == 401 || response.status == 403) {
+    return status.Annotate("uploading blob " + Sha256Hex(blob.sha256));
+  }
+  if (in_flight_ == Step::kChunks && (response.status == 409 || response.status == 404)) {
+    // Not where the server is (409: wrong first chunk, or the whole did not hash to its name
+    // and was discarded; 404: the partial upload expired). Ask rather than parse the message.
+    // After a cut connection the server may still be taking in the cut request's chunks, so
+    // its status can lag: back off before asking, and count it as a stall only while the
+    // server's count does not move (ApplyStatus resets the count when it does).
+    ++report_.failed_requests;
+    if (++stalls_ > kMaxStalls) {
+      FailBlob(status.Annotate("uploading blob " + Sha256Hex(blob.sha256)));
+      return {};
+    }
+    ++consecutive_failures_;
+    step_ = Step::kStatus;
+    return {};
+  }
+  if (in_flight_ == Step::kStatus && response.status == 404) {
+    step_ = Step::kOffer;
+    return {};
+  }
+  // The server refuses this blob (too large, over quota, a chunk that does not match the offer):
+  // say why and go on with the others.
+  FailBlob(status.Annotate("the server refused blob " + Sha256Hex(blob.sha256)));
+  return {};
+}
+
+void BlobUploader::HandleFailure(const Status& /*status*/) {
+  ++report_.failed_requests;
+  ++consecutive_failures_;
+  batch_ = 1;
+  if (progress_.current < progress_.blobs.size() && step_ != Step::kPrepare) {
+    // An offer that got no answer may or may not have arrived; the status says (absent → offer).
+    step_ = step_ == Step::kOffer ? Step::kOffer : Step::kStatus;
+  }
+}
+
+Status RunBlobUploads(Replica& replica, BlobStore& store, Transport& transport,
+                      const BlobTransferOptions& options, const UploadProgressCallback& progress,
+                      UploadReport* report) {
+  *report = {};
+  Result<BlobUploader> started = BlobUploader::Start(replica, store, options.policy);
+  if (!started.ok()) return started.status();
+  BlobUploader& uploader = *started;
+  const auto finish = [&](Status s) {
+    *report = uploader.report();
+    return s;
+  };
+  if (progress) progress(uploader.progress());
+  while (true) {
+    if (options.control != nullptr && options.control->cancel.load()) {
+      uploader.mutable_report().cancelled = true;
+      return finish(Status(Code::kAborted,
+                           "the upload was cancelled; what the server holds is "
+                           "kept, and the next sync resumes from there"));
+    }
+    if (options.control != nullptr && options.control->pause.load()) {
+      uploader.mutable_report().paused = true;
+      const UploadProgress& p = uploader.progress();
+      return finish(Status(Code::kAborted, "the upload was paused with " +
+                                               std::to_string(p.done_bytes) + " of " +
+                                               std::to_string(p.total_bytes) +
+                                               " bytes on the server; sync again to resume"));
+    }
+    Result<std::optional<HttpRequest>> request = uploader.NextRequest();
+    if (!request.ok()) return finish(request.status());
+    if (!request->has_value()) break;
+    Result<HttpResponse> response = transport.RoundTrip(**request);
+    request->reset();  // the body can be 4 MiB; do not hold it while waiting below
+    if (response.ok()) {
+      Status s = uploader.HandleResponse(*response);
+      if (!s.ok()) return finish(s);
+    } else if (response.status().code() == Code::kUnavailable) {
+      uploader.HandleFailure(response.status());
+    } else {
+      return finish(response.status());
+    }
+    if (uploader.consecutive_failures() > 0) {
+      if (uploader.consecutive_failures() >= options.max_consecutive_failures) {
+        const std::string why =
+            response.ok() ? StatusFromHttp(*response).message() : response.status().message();
+        return finish(Unavailable("the server stayed unreachable after " +
+                                  std::to_string(uploader.consecutive_failures()) + " tries (" +
+                                  why +
+                                  "); what it holds is kept, and the next sync resumes there"));
+      }
+      Sleep(options, uploader.consecutive_failures());
+    }
+    if (progress) progress(uploader.progress());
+  }
+  if (progress) progress(uploader.progress());
+  return finish({});
+}
+
+// ---------------------------------------------------------------------------------------------
+// BlobDownloader
+
+BlobDownloader::BlobDownloader(Replica& replica, BlobStore& store, EvidenceRef ref,
+                               std::string token, std::unique_ptr<BlobWriter> writer)
+    : replica_(&replica),
+      store_(&store),
+      ref_(std::move(ref)),
+      token_(std::move(token)),
+      writer_(std::move(writer)) {}
+
+Result<BlobDownloader> BlobDownloader::Start(Replica& replica, BlobStore& store,
+                                             const EvidenceRef& ref) {
+  CAIRN_ASSIGN_OR_RETURN(std::string token, TokenOf(replica));
+  CAIRN_ASSIGN_OR_RETURN(const bool held, store.Has(ref.sha256));
+  std::unique_ptr<BlobWriter> writer;
+  if (!held) {
+    CAIRN_ASSIGN_OR_RETURN(writer, store.NewWriter(ref));
+  }
+  return BlobDownloader(replica, store, ref, std::move(token), std::move(writer));
+}
+
+uint64_t BlobDownloader::received() const {
+  return writer_ != nullptr ? writer_->received() : ref_.size;
+}
+
+Result<std::optional<RangedRequest>> BlobDownloader::NextRequest() {
+  if (writer_ == nullptr) return std::optional<RangedRequest>();
+  if (writer_->received() == ref_.size) {
+    CAIRN_RETURN_IF_ERROR(writer_->Finish().status());
+    writer_.reset();
+    CAIRN_RETURN_IF_ERROR(MarkUploaded(*replica_, ref_.sha256));
+    return std::optional<RangedRequest>();
+  }
+  RangedRequest out;
+  out.first = writer_->received();
+  out.last = std::min(ref_.size, out.first + range_bytes_) - 1;
+  out.request = Request("GET", BlobTarget(ref_.sha256), token_);
+  in_flight_first_ = out.first;
+  in_flight_last_ = out.last;
+  return std::optional<RangedRequest>(std::move(out));
+}
+
+Status BlobDownloader::HandleResponse(const HttpResponse& response) {
+  if (writer_ == nullptr) return FailedPrecondition("an answer arrived after the download");
+  const std::string name = Sha256Hex(ref_.sha256);
+  if (RetryableHttp(response.status)) {
+    HandleFailure(StatusFromHttp(response));
+    return {};
+  }
+  std::string_view body = response.body;
+  if (response.status == 200) {
+    // The server ignored the range and sent the whole blob: keep what is new.
+    if (body.size() != ref_.size) {
+      return Internal("the server sent " + std::to_string(body.size()) + " bytes for blob " + name +
+                      ", which has " + std::to_string(ref_.size));
+    }
+    body.remove_prefix(in_flight_first_);
+  } else if (response.status != 206) {
+    return StatusFromHttp(response).Annotate("fetching blob " + name);
+  }
+  if (body.size() > in_flight_last_ - in_flight_first_ + 1) {
+    return Internal("the server sent more of blob " + name + " than was asked");
+  }
+  consecutive_failures_ = 0;
+  CAIRN_RETURN_IF_ERROR(writer_->Append(body));
+  CAIRN_RETURN_IF_ERROR(writer_->Sync());
+  range_bytes_ = std::min(range_bytes_ * 2, kMaxRangeBytes);
+  return {};
+}
+
+void BlobDownloader::HandleFailure(const Status& /*status*/) {
+  ++consecutive_failures_;
+  range_bytes_ = kBlobChunkBytes;
+}
+
+Status FetchBlob(Replica& replica, BlobStore& store, const EvidenceRef& ref,
+                 const RangeTransport& transport, const BlobTransferOptions& options,
+                 const std::function<void(uint64_t, uint64_t)>& progress) {
+  CAIRN_ASSIGN_OR_RETURN(BlobDownloader downloader, BlobDownloader::Start(replica, store, ref));
+  while (true) {
+    if (options.control != nullptr &&
+        (options.control->cancel.load() || options.control->pause.load())) {
+      return Status(Code::kAborted, "the download was stopped at " +
+                                        std::to_string(downloader.received()) + " of " +
+                                        std::to_string(ref.size) + " bytes; fetch again to resume");
+    }
+    CAIRN_ASSIGN_OR_RETURN(std::optional<RangedRequest> request, downloader.NextRequest());
+    if (!request) break;
+    Result<HttpResponse> response = transport(request->request, request->range_header());
+    if (response.ok()) {
+      CAIRN_RETURN_IF_ERROR(downloader.HandleResponse(*response));
+    } else if (response.status().code() == Code::kUnavailable) {
+      downloader.HandleFailure(response.status());
+    } else {
+      return response.status();
+    }
+    if (downloader.consecutive_failures() >= options.max_consecutive_failures) {
+      return Unavailable("the server stayed unreachable; " + std::to_string(downloader.received()) +
+                         " of " + std::to_string(ref.size) +
+                         " bytes are kept, fetch again to resume");
+    }
+    if (downloader.consecutive_failures() > 0) Sleep(options, downloader.consecutive_failures());
+    if (progress) progress(downloader.received(), ref.size);
+  }
+  if (progress) progress(ref.size, ref.size);
+  return {};
+}
+
+}  // namespace cairn
