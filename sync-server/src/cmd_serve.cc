@@ -1,6 +1,7 @@
 // `cairn-server serve` and `cairn-server fingerprint`: the server's settings from flags and
 // the config file, TLS material, and the run until a signal.
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <functional>
 #include <iostream>
@@ -18,6 +19,8 @@ namespace cairn::server::cli {
 namespace {
 
 constexpr std::string_view kDefaultListen = "127.0.0.1:8443";
+// Stale partial uploads are collected at start (ServerStore::Open) and then this often.
+constexpr auto kCollectEvery = std::chrono::hours(1);
 
 // A setting from its flag, else the config file, else nothing.
 std::optional<std::string> Setting(const Invocation& inv, std::string_view flag,
@@ -69,6 +72,8 @@ int RunServe(Invocation& inv) {
   }
   ServerStoreOptions store_options;
   if (config->max_future_skew_ms) store_options.max_future_skew_ms = *config->max_future_skew_ms;
+  if (config->max_blob_bytes) store_options.max_blob_bytes = *config->max_blob_bytes;
+  if (config->scope_quota_bytes) store_options.scope_quota_bytes = *config->scope_quota_bytes;
 
   bool usage_error = false;
   Result<TlsFiles> tls_files = ResolveTlsFiles(inv, *config, &usage_error);
@@ -110,6 +115,23 @@ int RunServe(Invocation& inv) {
       };
   signals.async_wait(on_signal);
 
+  // Hourly: partial uploads untouched for a week go (decision 0009).
+  boost::asio::steady_timer collect(server.io_context());
+  std::function<void(const boost::system::error_code&)> on_collect =
+      [&](const boost::system::error_code& ec) {
+        if (ec) return;
+        Result<uint64_t> collected = (*store)->CollectStaleUploads();
+        if (!collected.ok()) {
+          log::Warn("collecting stale uploads failed", {{"error", collected.status().message()}});
+        } else if (*collected > 0) {
+          log::Info("collected stale uploads", {{"uploads", *collected}});
+        }
+        collect.expires_after(kCollectEvery);
+        collect.async_wait(on_collect);
+      };
+  collect.expires_after(kCollectEvery);
+  collect.async_wait(on_collect);
+
   if (Status s = server.Listen(); !s.ok()) return inv.Fail(s);
   const std::string url = HttpsUrl(options.listen.host, server.port());
   if (tls_files->created) {
@@ -135,6 +157,7 @@ int RunServe(Invocation& inv) {
   server.Run();
 
   signals.cancel();
+  collect.cancel();
   store->reset();  // closes the store (checkpoints the WAL) before we report a clean stop
   log::Info("stopped");
   return kExitOk;

@@ -32,8 +32,9 @@ class InProcessTransport final : public Transport {
 
  private:
   HttpResponse Handle(const HttpRequest& request) {
-    server::Request in{request.method, request.target, request.authorization,
-                       request.content_type, "", request.body};
+    server::Request in{
+        request.method, request.target, request.authorization, request.content_type, "",
+        request.body};
     server::Response out = service_.Handle(in);
     return HttpResponse{out.status, out.content_type, std::move(out.body)};
   }

@@ -106,8 +106,8 @@ TEST(ServerStoreTest, ServerChangesNameEveryActorOfTheirScopeInDeps) {
   Result<PushResult> pushed = (*store)->Push(enrolment->principal, std::span(&change, 1));
   ASSERT_THAT(pushed.status(), IsOk());
   ASSERT_EQ(pushed->accepted, 1u);
-  Result<Change> server = (*store)->CommitServerChange(
-      EducatorScopeName(user->id), {Op::Put(pursuit, "status", "received")});
+  Result<Change> server = (*store)->CommitServerChange(EducatorScopeName(user->id),
+                                                       {Op::Put(pursuit, "status", "received")});
   ASSERT_THAT(server.status(), IsOk());
   ASSERT_THAT(server->deps, SizeIs(1));
   EXPECT_EQ(server->deps[0].actor, phone);

@@ -107,8 +107,8 @@ class SyncServiceTest : public ::testing::Test {
   server::Response PushRaw(TestDevice& d, const std::vector<Change>& changes) {
     v1::PushRequest push;
     push.set_batch(EncodeChanges(changes));
-    return service_->Handle({"POST", "/v1/push", "Bearer " + Token(d), "application/x-protobuf",
-                             "", push.SerializeAsString()});
+    return service_->Handle({"POST", "/v1/push", "Bearer " + Token(d), "application/x-protobuf", "",
+                             push.SerializeAsString()});
   }
 
   std::string Token(TestDevice& d) {
@@ -147,8 +147,7 @@ TEST_F(SyncServiceTest, TwoEducatorsTwoDevicesEachConvergeWithConflictsKeptOnBot
   // Ana starts a pursuit on her phone; both of her devices then edit the reflection offline.
   Result<EntityId> pursuit = ana_phone.device->StartPursuit("exit-tickets");
   ASSERT_THAT(pursuit.status(), IsOk());
-  ASSERT_THAT(ana_phone.device->Answer(*pursuit, "context", "Grade 7 maths, 28 students."),
-              IsOk());
+  ASSERT_THAT(ana_phone.device->Answer(*pursuit, "context", "Grade 7 maths, 28 students."), IsOk());
   Sync(ana_phone);
   Sync(ana_laptop);
   ASSERT_THAT(ana_phone.device->Reflect(*pursuit, "Written on the phone."), IsOk());
@@ -312,7 +311,8 @@ TEST_F(SyncServiceTest, LostPushAnswerIsRetriedWithoutDuplicateOrLoss) {
   const uint64_t before = *store_->LastServerSeq();
 
   transport_->DropResponses(1);
-  EXPECT_THAT(RunSync(phone.replica(), *transport_).status(), StatusIs(Code::kUnavailable, ::testing::_));
+  EXPECT_THAT(RunSync(phone.replica(), *transport_).status(),
+              StatusIs(Code::kUnavailable, ::testing::_));
   EXPECT_EQ(*store_->LastServerSeq(), before + 2) << "the server committed the push";
 
   SyncReport retry = Sync(phone);
@@ -327,7 +327,8 @@ TEST_F(SyncServiceTest, LostPullAnswerIsPulledAgain) {
   const std::string ana = AddUser("Ana", server::Role::kEducator);
   TestDevice phone = NewDevice(ana, "phone");
   transport_->DropResponses(1);
-  EXPECT_THAT(RunSync(phone.replica(), *transport_).status(), StatusIs(Code::kUnavailable, ::testing::_));
+  EXPECT_THAT(RunSync(phone.replica(), *transport_).status(),
+              StatusIs(Code::kUnavailable, ::testing::_));
   EXPECT_GT(Sync(phone).pulled, 0u);
   EXPECT_EQ(Sync(phone).pulled, 0u);
 }
@@ -394,17 +395,35 @@ TEST_F(SyncServiceTest, MalformedRequestsGetPreciseErrorsAndChangeNothing) {
   truncated.set_batch(EncodeChanges(own));
   truncated.mutable_batch()->resize(truncated.batch().size() / 2);
   std::vector<Case> cases = {
-      {"garbage body", {"POST", "/v1/push", auth, "", "", "\xff\xff\xff garbage"}, 400,
-       "invalid_argument", "not a valid PushRequest"},
-      {"truncated batch", {"POST", "/v1/push", auth, "", "", truncated.SerializeAsString()}, 400,
-       "invalid_argument", "the pushed batch"},
-      {"text body", {"POST", "/v1/pull", auth, "text/plain", "", ""}, 400, "invalid_argument",
+      {"garbage body",
+       {"POST", "/v1/push", auth, "", "", "\xff\xff\xff garbage"},
+       400,
+       "invalid_argument",
+       "not a valid PushRequest"},
+      {"truncated batch",
+       {"POST", "/v1/push", auth, "", "", truncated.SerializeAsString()},
+       400,
+       "invalid_argument",
+       "the pushed batch"},
+      {"text body",
+       {"POST", "/v1/pull", auth, "text/plain", "", ""},
+       400,
+       "invalid_argument",
        "must be application/x-protobuf"},
-      {"path traversal", {"POST", "/v1/../../etc/passwd", auth, "", "", ""}, 404, "not_found",
+      {"path traversal",
+       {"POST", "/v1/../../etc/passwd", auth, "", "", ""},
+       404,
+       "not_found",
        "no such endpoint"},
-      {"wrong method", {"GET", "/v1/push", auth, "", "", ""}, 405, "invalid_argument",
+      {"wrong method",
+       {"GET", "/v1/push", auth, "", "", ""},
+       405,
+       "invalid_argument",
        "takes POST"},
-      {"not origin form", {"POST", "http://evil/v1/push", auth, "", "", ""}, 404, "not_found",
+      {"not origin form",
+       {"POST", "http://evil/v1/push", auth, "", "", ""},
+       404,
+       "not_found",
        "no such endpoint"},
   };
   // Ben's token with Ana's changes: a forged actor.
@@ -412,7 +431,9 @@ TEST_F(SyncServiceTest, MalformedRequestsGetPreciseErrorsAndChangeNothing) {
   forged.set_batch(EncodeChanges(own));
   cases.push_back({"forged actor",
                    {"POST", "/v1/push", "Bearer " + Token(ben), "", "", forged.SerializeAsString()},
-                   403, "permission_denied", "a device pushes its own changes only"});
+                   403,
+                   "permission_denied",
+                   "a device pushes its own changes only"});
   for (const Case& c : cases) {
     server::Response response = service_->Handle(c.request);
     EXPECT_EQ(response.status, c.status) << c.name;
@@ -455,6 +476,49 @@ TEST_F(SyncServiceTest, PullMovesInBoundedBatchesWithMore) {
   SyncReport pulled = Sync(laptop);
   EXPECT_GE(pulled.pull_requests, 3u) << "2000 changes per pull";
   EXPECT_EQ(Hash(phone), Hash(laptop));
+}
+
+}  // namespace
+}  // namespace cairn
+
+namespace cairn {
+namespace {
+
+TEST_F(SyncServiceTest, DevicesCannotSquatCatalogIdsOrRewriteSubmissions) {
+  TestDevice ana = NewDevice(AddUser("Ana", server::Role::kEducator), "ana");
+  Sync(ana);
+  // A name-based id is predictable (a catalog entry's id for a future commit): refused.
+  v1::Catalog next = DemoCatalog();
+  next.set_commit("demo-0002");
+  const EntityId future = NameBasedId("micro_credential:exit-tickets@demo-0002");
+  ASSERT_THAT(ana.replica().Commit({Op::Put(future, "type", "pursuit")}).status(), IsOk());
+  SyncReport report = Sync(ana);
+  ASSERT_THAT(report.refused, SizeIs(1));
+  EXPECT_THAT(report.refused[0].message, HasSubstr("is not a UUIDv7"));
+  Result<size_t> published = server::PublishCatalog(*store_, next, clock_.NowMillis());
+  ASSERT_THAT(published.status(), IsOk());
+  EXPECT_EQ(*published, 1u) << "the new catalog version is published whatever devices did";
+
+  TestDevice bea = NewDevice(AddUser("Bea", server::Role::kEducator), "bea");
+  Sync(bea);
+  const EntityId submission = bea.replica().NewEntityId();
+  ASSERT_THAT(bea.replica()
+                  .Commit({Op::Put(submission, "type", "submission"),
+                           Op::Put(submission, "attempt", int64_t{1})})
+                  .status(),
+              IsOk());
+  EXPECT_EQ(Sync(bea).pushed, 1u);
+  // A second write to the snapshot's fields, which every device would refuse to apply.
+  Change rewrite;
+  rewrite.actor = bea.replica().actor();
+  rewrite.seq = 2;
+  rewrite.hlc = MakeHlc(clock_.NowMillis() + 10, 0);
+  rewrite.ops = {Op::Put(submission, "attempt", int64_t{7})};
+  server::Response response = PushRaw(bea, {rewrite});
+  v1::PushResponse answer;
+  ASSERT_TRUE(answer.ParseFromString(response.body));
+  ASSERT_EQ(answer.refused_size(), 1);
+  EXPECT_THAT(answer.refused(0).error().message(), HasSubstr("written once"));
 }
 
 }  // namespace

@@ -74,6 +74,14 @@ void Metrics::CountPulled(uint64_t changes) {
   changes_pulled_.fetch_add(changes, std::memory_order_relaxed);
 }
 
+void Metrics::CountBlobUpload(uint64_t received, uint64_t verified, uint64_t refused,
+                              bool completed) {
+  blob_bytes_received_.fetch_add(received, std::memory_order_relaxed);
+  blob_bytes_verified_.fetch_add(verified, std::memory_order_relaxed);
+  blob_chunks_refused_.fetch_add(refused, std::memory_order_relaxed);
+  if (completed) blobs_completed_.fetch_add(1, std::memory_order_relaxed);
+}
+
 void Metrics::ConnectionOpened() {
   connections_open_.fetch_add(1, std::memory_order_relaxed);
   connections_total_.fetch_add(1, std::memory_order_relaxed);
@@ -150,6 +158,16 @@ std::string Metrics::RenderPrometheus() const {
           changes_refused_.load(std::memory_order_relaxed));
   counter("cairn_changes_pulled_total", "Changes sent in pull answers.",
           changes_pulled_.load(std::memory_order_relaxed));
+
+  counter("cairn_blob_bytes_received_total", "Chunk upload body bytes received.",
+          blob_bytes_received_.load(std::memory_order_relaxed));
+  counter("cairn_blob_bytes_verified_total",
+          "Blob bytes in chunks verified against their offered hash and written.",
+          blob_bytes_verified_.load(std::memory_order_relaxed));
+  counter("cairn_blob_chunks_refused_total", "Chunks refused for not matching their offered hash.",
+          blob_chunks_refused_.load(std::memory_order_relaxed));
+  counter("cairn_blobs_completed_total", "Blobs uploaded in full and verified against their name.",
+          blobs_completed_.load(std::memory_order_relaxed));
 
   Header(out, "cairn_connections_open", "gauge", "TLS connections open now.");
   Sample(out, "cairn_connections_open",

@@ -26,6 +26,9 @@ class Metrics {
   void CountChanges(uint64_t accepted, uint64_t duplicates, uint64_t refused);
   // Changes sent in pull answers.
   void CountPulled(uint64_t changes);
+  // One chunk upload request: body bytes taken, bytes of chunks verified and written, chunks
+  // refused for not matching their hash, and whether it completed its blob.
+  void CountBlobUpload(uint64_t received, uint64_t verified, uint64_t refused, bool completed);
   void ConnectionOpened();
   void ConnectionClosed();
 
@@ -50,6 +53,10 @@ class Metrics {
   std::atomic<uint64_t> changes_duplicate_{0};
   std::atomic<uint64_t> changes_refused_{0};
   std::atomic<uint64_t> changes_pulled_{0};
+  std::atomic<uint64_t> blob_bytes_received_{0};
+  std::atomic<uint64_t> blob_bytes_verified_{0};
+  std::atomic<uint64_t> blob_chunks_refused_{0};
+  std::atomic<uint64_t> blobs_completed_{0};
   std::atomic<int64_t> connections_open_{0};
   std::atomic<uint64_t> connections_total_{0};
 };

@@ -1,8 +1,11 @@
 #include "api/service.h"
 
+#include <charconv>
+#include <fstream>
 #include <string>
 
 #include "cairn/change_codec.h"
+#include "cairn/v1/blob.pb.h"
 #include "cairn/v1/sync.pb.h"
 
 namespace cairn::server {
@@ -55,14 +58,15 @@ void ToProto(const Status& status, v1::Error& error) {
 }
 
 template <typename Message>
-Status ParseBody(const Request& request, Message& message, std::string_view name) {
+Status ParseBody(const Request& request, Message& message, std::string_view name,
+                 std::string_view schema = "sync.proto") {
   if (!request.content_type.empty() && request.content_type != kProtobuf) {
     return InvalidArgument("the body must be " + std::string(kProtobuf) + ", not '" +
                            request.content_type + "'");
   }
   if (!message.ParseFromString(request.body)) {
-    return InvalidArgument("the body is not a valid " + std::string(name) +
-                           " (schemas/cairn/v1/sync.proto)");
+    return InvalidArgument("the body is not a valid " + std::string(name) + " (schemas/cairn/v1/" +
+                           std::string(schema) + ")");
   }
   return {};
 }
@@ -83,7 +87,115 @@ Response Protobuf(const google::protobuf::MessageLite& message) {
   return response;
 }
 
+constexpr std::string_view kBlobsPrefix = "/v1/blobs/";
+constexpr std::string_view kSubmissionsPrefix = "/v1/submissions/";
+
+// The '/'-separated segments of `path` (empty ones kept, so "a//b" is three).
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (true) {
+    const size_t slash = path.find('/');
+    out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) return out;
+    path.remove_prefix(slash + 1);
+  }
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// 64 hex digits (either case) -> 32 bytes.
+Result<std::string> ParseSha256(std::string_view text) {
+  const auto refuse = [] {
+    return InvalidArgument("a blob id is the SHA-256 of its bytes as 64 hex digits");
+  };
+  if (text.size() != 64) return refuse();
+  std::string out(32, '\0');
+  for (size_t i = 0; i < 32; ++i) {
+    const int hi = HexValue(text[2 * i]);
+    const int lo = HexValue(text[2 * i + 1]);
+    if (hi < 0 || lo < 0) return refuse();
+    out[i] = static_cast<char>((hi << 4) | lo);
+  }
+  return out;
+}
+
+std::optional<uint64_t> ParseDecimal(std::string_view text) {
+  uint64_t value = 0;
+  if (text.empty() || text.size() > 19) return std::nullopt;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+void ToProto(const BlobInfo& info, v1::BlobStatus& out) {
+  out.set_sha256(info.sha256);
+  out.set_state(static_cast<v1::BlobState>(info.state));
+  out.set_size(info.size);
+  out.set_chunk_size(info.chunk_size);
+  out.set_verified_chunks(info.verified_chunks);
+  out.set_verified_bytes(info.verified_bytes);
+  out.set_media_type(info.media_type);
+}
+
+Response BlobStatusResponse(const BlobInfo& info) {
+  v1::BlobStatus out;
+  ToProto(info, out);
+  return Protobuf(out);
+}
+
+// A byte range of a blob of `size` bytes, from a Range header.
+struct ByteRange {
+  uint64_t first = 0;
+  uint64_t last = 0;  // inclusive
+};
+
+// nullopt: no usable Range (absent, not bytes, several ranges): send the whole. An error:
+// unsatisfiable (416).
+Result<std::optional<ByteRange>> ParseRange(std::string_view header, uint64_t size) {
+  constexpr std::string_view kBytes = "bytes=";
+  if (!header.starts_with(kBytes)) return std::optional<ByteRange>();
+  const std::string_view spec = header.substr(kBytes.size());
+  const size_t dash = spec.find('-');
+  if (dash == std::string_view::npos || spec.find(',') != std::string_view::npos) {
+    return std::optional<ByteRange>();
+  }
+  const std::optional<uint64_t> a = ParseDecimal(spec.substr(0, dash));
+  const std::optional<uint64_t> b = ParseDecimal(spec.substr(dash + 1));
+  const auto unsatisfiable = [&] {
+    return OutOfRange("the range '" + std::string(header) + "' is outside the blob's " +
+                      std::to_string(size) + " bytes");
+  };
+  if (dash == 0) {  // bytes=-N: the last N bytes
+    if (!b) return std::optional<ByteRange>();
+    if (*b == 0 || size == 0) return unsatisfiable();
+    return std::optional<ByteRange>(ByteRange{size - std::min(*b, size), size - 1});
+  }
+  if (!a || (dash + 1 < spec.size() && !b)) return std::optional<ByteRange>();
+  if (b && *b < *a) return std::optional<ByteRange>();  // invalid: ignored (RFC 9110 14.1.1)
+  if (*a >= size) return unsatisfiable();
+  return std::optional<ByteRange>(ByteRange{*a, b ? std::min(*b, size - 1) : size - 1});
+}
+
 }  // namespace
+
+Status LoadFileBody(Response& response) {
+  if (!response.file) return {};
+  std::ifstream in(response.file->path, std::ios::binary);
+  if (!in) return NotFound("cannot open '" + response.file->path + "'");
+  in.seekg(static_cast<std::streamoff>(response.file->offset));
+  response.body.resize(response.file->length);
+  in.read(response.body.data(), static_cast<std::streamsize>(response.file->length));
+  if (static_cast<uint64_t>(in.gcount()) != response.file->length) {
+    return DataLoss("'" + response.file->path + "' is shorter than its blob");
+  }
+  response.file.reset();
+  return {};
+}
 
 int HttpStatusFor(Code code) {
   switch (code) {
@@ -168,8 +280,209 @@ Response Service::Handle(const Request& request) {
     return Response{
         200, "text/plain; version=0.0.4; charset=utf-8", metrics_.RenderPrometheus(), {}};
   }
+  if (path.starts_with(kBlobsPrefix)) return Blobs(request, path.substr(kBlobsPrefix.size()));
+  if (path.starts_with(kSubmissionsPrefix)) {
+    return Submissions(request, path.substr(kSubmissionsPrefix.size()));
+  }
   return Error(request, NotFound("no such endpoint; the sync API is POST /v1/enrol, "
-                                 "/v1/push and /v1/pull (docs/protocol.md)"));
+                                 "/v1/push and /v1/pull, the blob API /v1/blobs/{sha256} "
+                                 "(docs/protocol.md)"));
+}
+
+Result<Principal> Service::Authenticated(const Request& request) {
+  CAIRN_ASSIGN_OR_RETURN(const std::string_view token, BearerToken(request));
+  return store_.Authenticate(token);
+}
+
+bool Service::IsChunkUpload(std::string_view method, std::string_view target) {
+  const std::string_view path = PathOf(target);
+  if (method != "POST" || !path.starts_with(kBlobsPrefix)) return false;
+  const std::vector<std::string_view> parts = Segments(path.substr(kBlobsPrefix.size()));
+  return parts.size() == 3 && parts[1] == "chunks";
+}
+
+Response Service::Blobs(const Request& request, std::string_view rest) {
+  const std::vector<std::string_view> parts = Segments(rest);
+  // Route first (404/405), then the id (400), then the caller (401/403).
+  const auto not_found = [&] {
+    return Error(request, NotFound("no such endpoint under /v1/blobs/; the blob API is "
+                                   "/v1/blobs/{sha256}, /status and /chunks/{first} "
+                                   "(docs/protocol.md)"));
+  };
+  // `methods`: one method, or "GET, PUT".
+  const auto allow = [&](std::string_view methods) -> std::optional<Response> {
+    const bool allowed =
+        methods == request.method ||
+        (methods == "GET, PUT" && (request.method == "GET" || request.method == "PUT"));
+    if (allowed) return std::nullopt;
+    Response r = Error(request, InvalidArgument("this blob endpoint takes " + std::string(methods) +
+                                                ", not " + request.method));
+    r.status = 405;
+    r.headers.emplace_back("Allow", std::string(methods));
+    return r;
+  };
+  enum class Route : uint8_t { kBlob, kStatus, kChunks } route{};
+  if (parts.size() == 1) {
+    route = Route::kBlob;
+    if (auto r = allow("GET, PUT")) return *r;
+  } else if (parts.size() == 2 && parts[1] == "status") {
+    route = Route::kStatus;
+    if (auto r = allow("GET")) return *r;
+  } else if (parts.size() == 3 && parts[1] == "chunks") {
+    route = Route::kChunks;
+    if (auto r = allow("POST")) return *r;
+  } else {
+    return not_found();
+  }
+  Result<std::string> sha = ParseSha256(parts[0]);
+  if (!sha.ok()) return Error(request, sha.status());
+
+  if (route == Route::kChunks) {
+    // The whole body at once (in-process callers); the session layer streams it instead.
+    ChunkUploadStart start = BeginChunks(request, request.body.size());
+    if (!start.upload) return std::move(start.response);
+    Status appended = start.upload->Append(request.body);
+    return start.upload->Finish(appended);
+  }
+
+  Result<Principal> principal = Authenticated(request);
+  if (!principal.ok()) return Error(request, principal.status());
+
+  if (route == Route::kStatus) {
+    Result<BlobInfo> info = store_.GetBlobStatus(*principal, *sha);
+    if (!info.ok()) return Error(request, info.status());
+    return BlobStatusResponse(*info);
+  }
+  if (request.method == "PUT") {
+    v1::BlobOffer in;
+    if (Status s = ParseBody(request, in, "BlobOffer", "blob.proto"); !s.ok()) {
+      return Error(request, s);
+    }
+    BlobOfferSpec offer;
+    offer.size = in.size();
+    offer.media_type = in.media_type();
+    offer.chunk_size = in.chunk_size();
+    offer.chunk_sha256.assign(in.chunk_sha256().begin(), in.chunk_sha256().end());
+    Result<BlobInfo> info = store_.OfferBlob(*principal, *sha, offer);
+    if (!info.ok()) return Error(request, info.status());
+    return BlobStatusResponse(*info);
+  }
+  Result<BlobLocation> location = store_.LocateBlob(*principal, *sha);
+  if (!location.ok()) return Error(request, location.status());
+  Result<std::optional<ByteRange>> range = ParseRange(request.range, location->size);
+  if (!range.ok()) {
+    Response r = Error(request, range.status());
+    r.status = 416;
+    r.headers.emplace_back("Content-Range", "bytes */" + std::to_string(location->size));
+    return r;
+  }
+  Response response;
+  response.content_type =
+      location->media_type.empty() ? "application/octet-stream" : location->media_type;
+  response.headers.emplace_back("Accept-Ranges", "bytes");
+  response.headers.emplace_back("ETag", "\"" + std::string(parts[0]) + "\"");
+  // Evidence shows children (DESIGN.md §8): no shared cache keeps it.
+  response.headers.emplace_back("Cache-Control", "private, no-store");
+  if (*range) {
+    const ByteRange& r = **range;
+    response.status = 206;
+    response.headers.emplace_back("Content-Range", "bytes " + std::to_string(r.first) + "-" +
+                                                       std::to_string(r.last) + "/" +
+                                                       std::to_string(location->size));
+    response.file = Response::FileRange{location->path, r.first, r.last - r.first + 1};
+  } else {
+    response.file = Response::FileRange{location->path, 0, location->size};
+  }
+  return response;
+}
+
+ChunkUploadStart Service::BeginChunks(const Request& head, std::optional<uint64_t> content_length) {
+  const auto refuse = [&](const Status& status) {
+    return ChunkUploadStart{nullptr, Error(head, status)};
+  };
+  const std::string_view path = PathOf(head.target);
+  const std::vector<std::string_view> parts = path.starts_with(kBlobsPrefix)
+                                                  ? Segments(path.substr(kBlobsPrefix.size()))
+                                                  : std::vector<std::string_view>();
+  if (parts.size() != 3 || parts[1] != "chunks") {
+    return refuse(
+        NotFound("no such endpoint; chunks go to POST /v1/blobs/{sha256}/chunks/{first}"));
+  }
+  Result<std::string> sha = ParseSha256(parts[0]);
+  if (!sha.ok()) return refuse(sha.status());
+  const std::optional<uint64_t> first = ParseDecimal(parts[2]);
+  if (!first) {
+    return refuse(InvalidArgument("the first chunk's index must be a whole number, not '" +
+                                  std::string(parts[2]) + "'"));
+  }
+  if (!head.content_type.empty() && head.content_type != "application/octet-stream") {
+    return refuse(InvalidArgument("chunk bytes are sent as application/octet-stream, not '" +
+                                  head.content_type + "'"));
+  }
+  Result<Principal> principal = Authenticated(head);
+  if (!principal.ok()) return refuse(principal.status());
+  Result<std::unique_ptr<BlobWriter>> writer = store_.BeginBlobChunks(*principal, *sha, *first);
+  if (!writer.ok()) return refuse(writer.status());
+  if (content_length && *content_length > (*writer)->bytes_remaining()) {
+    return refuse(
+        InvalidArgument("the body has " + std::to_string(*content_length) + " bytes, but only " +
+                        std::to_string((*writer)->bytes_remaining()) +
+                        " bytes of the blob are left from chunk " + std::to_string(*first)));
+  }
+  return ChunkUploadStart{
+      std::make_unique<ChunkUpload>(*this, head.accept, std::move(writer).value()), Response{}};
+}
+
+ChunkUpload::ChunkUpload(Service& service, std::string accept, std::unique_ptr<BlobWriter> writer)
+    : service_(service), accept_(std::move(accept)), writer_(std::move(writer)) {}
+
+ChunkUpload::~ChunkUpload() {
+  if (!finished_) (void)Finish(Unavailable("the request ended"));
+}
+
+Status ChunkUpload::Append(std::string_view bytes) { return writer_->Append(bytes); }
+
+Response ChunkUpload::Finish(const Status& ended) {
+  finished_ = true;
+  Result<BlobInfo> info = writer_->Finish();
+  service_.metrics_.CountBlobUpload(writer_->bytes_received(), writer_->bytes_verified(),
+                                    writer_->chunks_refused(), writer_->completed());
+  Request request;
+  request.accept = accept_;
+  // Why the request ended comes first: a refusal, or the cut (which nobody may read).
+  if (!ended.ok()) return service_.Error(request, ended);
+  if (!info.ok()) return service_.Error(request, info.status());
+  return BlobStatusResponse(*info);
+}
+
+Response Service::Submissions(const Request& request, std::string_view rest) {
+  const std::vector<std::string_view> parts = Segments(rest);
+  if (parts.size() != 2 || parts[1] != "status") {
+    return Error(request, NotFound("no such endpoint; a submission's state is at "
+                                   "GET /v1/submissions/{id}/status"));
+  }
+  if (request.method != "GET") {
+    Response r = Error(
+        request, InvalidArgument("/v1/submissions/{id}/status takes GET, not " + request.method));
+    r.status = 405;
+    r.headers.emplace_back("Allow", "GET");
+    return r;
+  }
+  Result<EntityId> id = EntityId::Parse(parts[0]);
+  if (!id.ok()) {
+    return Error(request, InvalidArgument("a submission id is its entity id, a UUID such as "
+                                          "0190f5c2-7b1e-7c3a-9d4e-2f6a8b0c1d2e"));
+  }
+  Result<Principal> principal = Authenticated(request);
+  if (!principal.ok()) return Error(request, principal.status());
+  Result<SubmissionInfo> info = store_.GetSubmissionStatus(*principal, *id);
+  if (!info.ok()) return Error(request, info.status());
+  v1::SubmissionStatus out;
+  out.set_submission(std::string(id->AsBytes()));
+  out.set_complete(info->complete);
+  out.set_snapshot_received(info->snapshot_received);
+  for (const BlobInfo& blob : info->blobs) ToProto(blob, *out.add_blobs());
+  return Protobuf(out);
 }
 
 Response Service::Enrol(const Request& request) {

@@ -24,6 +24,7 @@
 
 #include "cairn/compression.h"
 #include "cairn/v1/sync.pb.h"
+#include "http/file_range_body.h"
 #include "http/log.h"
 
 namespace cairn::server {
@@ -43,6 +44,8 @@ constexpr uint64_t kDrainMaxBytes = uint64_t{64} << 20;
 constexpr auto kDrainMaxTime = std::chrono::seconds(30);
 constexpr auto kDrainIdleTimeout = std::chrono::seconds(5);
 constexpr auto kShutdownTimeout = std::chrono::seconds(5);
+// The read buffer of a streamed chunk upload (the upload itself holds one chunk).
+constexpr size_t kUploadReadBytes = size_t{64} * 1024;
 
 std::string Lower(std::string_view text) {
   std::string out(text);
@@ -195,6 +198,10 @@ class Session : public std::enable_shared_from_this<Session> {
     route_ = RouteOf(header.target());
     method_ = std::string(header.method_string());
     accept_ = std::string(header[http::field::accept]);
+    // Blob chunks stream into the Service as they arrive, whatever their size.
+    if (Service::IsChunkUpload(header.method_string(), header.target())) {
+      return StartChunkUpload();
+    }
 
     const boost::optional<uint64_t> length = parser_->content_length();
     if (length && *length > options().body_limit) {
@@ -219,8 +226,132 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnWriteContinue(beast::error_code ec, size_t /*bytes*/) {
     interim_.reset();
-    if (ec) return OnReadError(ec);
+    if (ec) {
+      if (upload_) (void)EndUpload(Unavailable("the connection ended: " + ec.message()));
+      return OnReadError(ec);
+    }
+    if (upload_) return DoReadChunkBody();
     DoReadBody();
+  }
+
+  // --- POST /v1/blobs/{sha}/chunks/{first}: the body is fed to a ChunkUpload as it arrives,
+  // through a buffer_body parser, so memory stays at one chunk plus one read buffer. ---
+
+  void StartChunkUpload() {
+    const auto& header = parser_->get();
+    const bool keep_alive = header.keep_alive();
+    const boost::optional<uint64_t> length = parser_->content_length();
+    const bool expects_continue = beast::iequals(header[http::field::expect], "100-continue");
+    accepts_zstd_ = AcceptsZstd(header[http::field::accept_encoding]);
+    // An answer before the body: the unread body is drained (bounded) unless the client waits
+    // for 100 Continue, and the connection then closes.
+    const auto refuse = [&](Response response) {
+      const bool body_follows = !parser_->is_done();
+      drain_after_write_ = body_follows && !expects_continue;
+      drain_remaining_ =
+          length ? *length - std::min<uint64_t>(*length, buffer_.size()) : kDrainMaxBytes;
+      Send(std::move(response), keep_alive && !body_follows);
+    };
+    const std::string encoding = Lower(Trim(header[http::field::content_encoding]));
+    if (!encoding.empty() && encoding != "identity") {
+      return refuse(ErrorResponse(
+          accept_, 415,
+          InvalidArgument("chunk bytes are sent without Content-Encoding (they are verified "
+                          "against their hashes as they arrive), not '" +
+                          encoding + "'")));
+    }
+    Request head;
+    head.method = method_;
+    head.target = std::string(header.target());
+    head.authorization = std::string(header[http::field::authorization]);
+    head.content_type = std::string(header[http::field::content_type]);
+    head.accept = accept_;
+    ChunkUploadStart start;
+    try {
+      start = shared_->service.BeginChunks(
+          head, length ? std::optional<uint64_t>(*length) : std::nullopt);
+    } catch (const std::exception& e) {
+      log::Error("request handler threw", {{"route", route_}, {"error", e.what()}});
+      return refuse(
+          ErrorResponse(accept_, 500, Internal(std::string("the server failed: ") + e.what())));
+    }
+    if (!start.upload) return refuse(std::move(start.response));
+    upload_ = std::move(start.upload);
+    upload_keep_alive_ = keep_alive;
+    chunk_parser_.emplace(std::move(*parser_));
+    parser_.reset();
+    // The upload refuses bytes past the blob's end, so the parser needs no limit of its own.
+    chunk_parser_->body_limit(boost::none);
+    upload_buffer_.resize(kUploadReadBytes);
+    if (expects_continue && !chunk_parser_->is_done()) {
+      interim_.emplace(http::status::continue_, chunk_parser_->get().version());
+      interim_->set(http::field::server, "cairn");
+      beast::get_lowest_layer(stream_).expires_after(options().idle_timeout);
+      return http::async_write(
+          stream_, *interim_,
+          beast::bind_front_handler(&Session::OnWriteContinue, shared_from_this()));
+    }
+    DoReadChunkBody();
+  }
+
+  void DoReadChunkBody() {
+    if (chunk_parser_->is_done()) return Send(EndUpload(Status()), upload_keep_alive_);
+    auto& body = chunk_parser_->get().body();
+    body.data = upload_buffer_.data();
+    body.size = upload_buffer_.size();
+    body.more = true;
+    beast::get_lowest_layer(stream_).expires_after(options().idle_timeout);
+    http::async_read_some(stream_, buffer_, *chunk_parser_,
+                          beast::bind_front_handler(&Session::OnReadChunkBody, shared_from_this()));
+  }
+
+  void OnReadChunkBody(beast::error_code ec, size_t /*bytes*/) {
+    if (ec == http::error::need_buffer) ec = {};
+    const size_t got = upload_buffer_.size() - chunk_parser_->get().body().size;
+    bytes_in_ += got;
+    if (got > 0) {
+      Status appended = AppendToUpload(std::string_view(upload_buffer_.data(), got));
+      if (!appended.ok()) {
+        // Stop reading; drain what the client still sends (bounded) so that it sees why.
+        const boost::optional<uint64_t> remaining = chunk_parser_->content_length_remaining();
+        drain_after_write_ = !chunk_parser_->is_done();
+        drain_remaining_ = remaining ? *remaining : kDrainMaxBytes;
+        return Send(EndUpload(appended), /*keep_alive=*/false);
+      }
+    }
+    if (ec) {
+      // Cut mid-body: every chunk verified so far is made durable and kept.
+      Response ended = EndUpload(Unavailable("the body was cut: " + ec.message()));
+      if (ec.category() == beast::error_code(http::error::partial_message).category() &&
+          ec != http::error::partial_message) {
+        return Send(std::move(ended), /*keep_alive=*/false);  // malformed chunked encoding
+      }
+      return OnReadError(ec);
+    }
+    DoReadChunkBody();
+  }
+
+  Status AppendToUpload(std::string_view bytes) {
+    try {
+      return upload_->Append(bytes);
+    } catch (const std::exception& e) {
+      return Internal(std::string("the server failed: ") + e.what());
+    }
+  }
+
+  // Ends the upload (`ended` OK: the body is complete) and returns its answer.
+  Response EndUpload(const Status& ended) {
+    Response response;
+    try {
+      response = upload_->Finish(ended);
+    } catch (const std::exception& e) {
+      log::Error("request handler threw", {{"route", route_}, {"error", e.what()}});
+      response =
+          ErrorResponse(accept_, 500, Internal(std::string("the server failed: ") + e.what()));
+    }
+    upload_.reset();
+    chunk_parser_.reset();
+    return response;
   }
 
   void DoReadBody() {
@@ -244,7 +375,14 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnReadError(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == ssl::error::stream_truncated ||
         ec == asio::error::eof) {
-      return DoClose();  // the client closed between requests
+      // The client closed between requests. Its side is gone: a close_notify exchange would
+      // only wait for an answer that never comes, keeping the socket in CLOSE-WAIT.
+      state_ = State::kClosing;
+      beast::error_code ignored;
+      beast::get_lowest_layer(stream_).socket().shutdown(asio::ip::tcp::socket::shutdown_both,
+                                                         ignored);
+      beast::get_lowest_layer(stream_).socket().close(ignored);
+      return;
     }
     if (ec == asio::error::operation_aborted) return DoClose();  // Shutdown() while idle
     if (ec == beast::error::timeout) return;                     // socket already closed
@@ -252,7 +390,7 @@ class Session : public std::enable_shared_from_this<Session> {
         ec != http::error::partial_message && ec != http::error::need_more) {
       // A malformed request: answer it and close, since where the next one starts is unknown.
       const bool too_big = ec == http::error::header_limit;
-      if (!parser_->is_header_done()) {
+      if (parser_ && !parser_->is_header_done()) {
         route_ = "other";
         method_.clear();
       }
@@ -288,6 +426,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request.authorization = std::string(message[http::field::authorization]);
     request.content_type = std::string(message[http::field::content_type]);
     request.accept = std::string(message[http::field::accept]);
+    request.range = std::string(message[http::field::range]);
     accepts_zstd_ = AcceptsZstd(message[http::field::accept_encoding]);
     const bool keep_alive = message.keep_alive();
 
@@ -329,6 +468,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Send(Response response, bool keep_alive) {
+    if (response.file) return SendFile(std::move(response), keep_alive);
     status_ = response.status;
     auto& out = response_.emplace();
     out.version(11);
@@ -356,6 +496,31 @@ class Session : public std::enable_shared_from_this<Session> {
                       beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
   }
 
+  // A response whose body is a range of a file (a blob), read in pieces as it is sent.
+  void SendFile(Response response, bool keep_alive) {
+    auto& out = file_response_.emplace();
+    const Response::FileRange& range = *response.file;
+    if (Status opened = out.body().Open(range.path, range.offset, range.length); !opened.ok()) {
+      file_response_.reset();
+      log::Error("cannot send a blob", {{"error", opened.message()}});
+      return Send(ErrorResponse(accept_, 500, Internal("the server cannot read the blob")),
+                  keep_alive);
+    }
+    status_ = response.status;
+    out.version(11);
+    out.result(static_cast<unsigned>(response.status));
+    out.set(http::field::server, "cairn");
+    out.set(http::field::content_type, response.content_type);
+    for (const auto& [name, value] : response.headers) out.insert(name, value);
+    bytes_out_ = range.length;
+    out.keep_alive(keep_alive && !closing_ && !drain_after_write_);
+    out.prepare_payload();
+    state_ = State::kBusy;
+    beast::get_lowest_layer(stream_).expires_after(options().idle_timeout);
+    http::async_write(stream_, out,
+                      beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+  }
+
   void OnWrite(beast::error_code ec, size_t /*bytes*/) {
     const double seconds = SecondsSince(start_);
     shared_->metrics.CountRequest(route_, status_, seconds, bytes_in_, bytes_out_);
@@ -366,8 +531,10 @@ class Session : public std::enable_shared_from_this<Session> {
                           {"bytes_in", bytes_in_},
                           {"bytes_out", bytes_out_},
                           {"peer", peer_}});
-    const bool keep_alive = response_ && response_->keep_alive();
+    const bool keep_alive =
+        (response_ && response_->keep_alive()) || (file_response_ && file_response_->keep_alive());
     response_.reset();
+    file_response_.reset();
     bytes_in_ = 0;
     bytes_out_ = 0;
     accept_.clear();
@@ -430,6 +597,12 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::empty_body>> interim_;
   std::optional<http::response<http::string_body>> response_;
+  std::optional<http::response<FileRangeBody>> file_response_;
+  // A streamed chunk upload in progress (StartChunkUpload).
+  std::optional<http::request_parser<http::buffer_body>> chunk_parser_;
+  std::unique_ptr<ChunkUpload> upload_;
+  std::vector<char> upload_buffer_;
+  bool upload_keep_alive_ = false;
   State state_ = State::kHandshake;
   bool closing_ = false;
 
@@ -484,6 +657,27 @@ std::string HttpsUrl(std::string_view host, uint16_t port) {
 
 std::string_view RouteOf(std::string_view target) {
   const std::string_view path = target.substr(0, target.find('?'));
+  // Blob and submission routes carry ids: label them by their pattern, so that hostile paths
+  // cannot grow the metrics table.
+  const auto segments = [](std::string_view rest) {
+    return static_cast<size_t>(std::count(rest.begin(), rest.end(), '/')) + 1;
+  };
+  if (constexpr std::string_view kBlobs = "/v1/blobs/"; path.starts_with(kBlobs)) {
+    const std::string_view rest = path.substr(kBlobs.size());
+    const size_t n = segments(rest);
+    if (n == 1) return "/v1/blobs/{sha256}";
+    if (n == 2 && rest.ends_with("/status")) return "/v1/blobs/{sha256}/status";
+    if (n == 3 && rest.find("/chunks/") != std::string_view::npos) {
+      return "/v1/blobs/{sha256}/chunks/{first}";
+    }
+    return "other";
+  }
+  if (constexpr std::string_view kSubmissions = "/v1/submissions/";
+      path.starts_with(kSubmissions)) {
+    const std::string_view rest = path.substr(kSubmissions.size());
+    if (segments(rest) == 2 && rest.ends_with("/status")) return "/v1/submissions/{id}/status";
+    return "other";
+  }
   static constexpr std::array<std::string_view, 5> kRoutes = {"/v1/enrol", "/v1/push", "/v1/pull",
                                                               "/healthz", "/metrics"};
   for (const std::string_view route : kRoutes) {

@@ -5,7 +5,11 @@
 //
 // Per connection: TLS handshake (10 s), then requests one at a time with keep-alive; reading a
 // request's headers waits at most the idle timeout (60 s), and so does each read of its body
-// and the write of its response. Headers are limited to 16 KiB (431 beyond), bodies to
+// and the write of its response. Blob chunk uploads (POST /v1/blobs/{sha}/chunks/{first}) are
+// the exception to reading a body whole: their body streams into Service::BeginChunks() in
+// pieces of 64 KiB, with no size limit of its own (the upload refuses bytes past the blob's
+// end) and no Content-Encoding (415). Blob downloads are sent from their file in pieces
+// (file_range_body.h). Headers are limited to 16 KiB (431 beyond), bodies to
 // Service::kMaxRequestBodyBytes before and after zstd decompression (413 beyond, sent before
 // the body is read when Content-Length already says so; a body the client sends anyway is read
 // and discarded, bounded, so the client sees the 413 rather than a reset connection). Bodies
@@ -50,7 +54,8 @@ Result<ListenAddress> ParseListenAddress(std::string_view text);
 std::string HttpsUrl(std::string_view host, uint16_t port);
 
 // The metrics label for a request target: its path when it is one of the known routes
-// (/v1/enrol, /v1/push, /v1/pull, /healthz, /metrics), else "other".
+// (/v1/enrol, /v1/push, /v1/pull, /healthz, /metrics), the pattern of a blob or submission
+// route ("/v1/blobs/{sha256}/status"), else "other".
 std::string_view RouteOf(std::string_view target);
 
 // Whether an Accept-Encoding value admits zstd ("zstd", "gzip, zstd", not "zstd;q=0").

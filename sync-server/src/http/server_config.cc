@@ -25,7 +25,8 @@ std::optional<Int> ParseInteger(std::string_view text) {
   return value;
 }
 
-constexpr std::string_view kKnownKeys = "listen, tls_cert, tls_key, threads, max_future_skew_ms";
+constexpr std::string_view kKnownKeys =
+    "listen, tls_cert, tls_key, threads, max_future_skew_ms, max_blob_bytes, scope_quota_bytes";
 
 }  // namespace
 
@@ -88,6 +89,15 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, std::string_view fil
                                std::string(value) + "'");
       }
       CAIRN_RETURN_IF_ERROR(set_once(config.max_future_skew_ms, *skew));
+    } else if (key == "max_blob_bytes" || key == "scope_quota_bytes") {
+      const std::optional<uint64_t> bytes = ParseInteger<uint64_t>(value);
+      if (!bytes || *bytes == 0) {
+        return InvalidArgument(where + ": " + std::string(key) +
+                               " must be a whole number of bytes, 1 or more, not '" +
+                               std::string(value) + "'");
+      }
+      CAIRN_RETURN_IF_ERROR(set_once(
+          key == "max_blob_bytes" ? config.max_blob_bytes : config.scope_quota_bytes, *bytes));
     } else {
       return InvalidArgument(where + ": unknown key '" + std::string(key) + "'; the keys are " +
                              std::string(kKnownKeys));

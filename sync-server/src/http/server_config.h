@@ -6,6 +6,8 @@
 //   tls_cert, tls_key   PEM files to serve instead of the generated DATA/tls/ pair
 //   threads             io threads, 1..256 (default 2)
 //   max_future_skew_ms  how far ahead of the server's clock a change may be stamped
+//   max_blob_bytes      the largest evidence blob accepted, in bytes (default 2 GiB)
+//   scope_quota_bytes   evidence bytes one educator may hold, in bytes (default 10 GiB)
 //
 // An unknown key, a repeated key, a line without '=' or a bad value is an error naming
 // FILE:LINE. Command-line flags override the file.
@@ -29,6 +31,8 @@ struct ServeConfig {
   std::optional<std::string> tls_key;
   std::optional<int> threads;
   std::optional<int64_t> max_future_skew_ms;
+  std::optional<uint64_t> max_blob_bytes;
+  std::optional<uint64_t> scope_quota_bytes;
 };
 
 // Parses config text; `file_name` is only for messages.

@@ -7,7 +7,7 @@
 namespace cairn::server {
 namespace {
 
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     // 0 -> 1
     R"sql(
       CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
@@ -68,6 +68,43 @@ constexpr std::array<const char*, 1> kMigrations = {
         id BLOB PRIMARY KEY,
         scope_id INTEGER NOT NULL,
         type TEXT NOT NULL) WITHOUT ROWID;
+    )sql",
+    // 1 -> 2: evidence blobs and submission completeness (decision 0009).
+    R"sql(
+      -- One row per blob a scope has offered. `chunk_hashes` is the offer's chunk SHA-256s,
+      -- 32 bytes each, concatenated. `verified_chunks` counts chunks written, verified and
+      -- fsynced (never more). state: 2 partial, 3 present (blob.proto BlobState).
+      CREATE TABLE blobs(
+        scope_id INTEGER NOT NULL,
+        sha256 BLOB NOT NULL,
+        size INTEGER NOT NULL,
+        media_type TEXT NOT NULL,
+        chunk_size INTEGER NOT NULL,
+        chunk_hashes BLOB NOT NULL,
+        verified_chunks INTEGER NOT NULL DEFAULT 0,
+        state INTEGER NOT NULL,
+        created_ms INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        PRIMARY KEY(scope_id, sha256)) WITHOUT ROWID;
+      CREATE INDEX blobs_partial_by_age ON blobs(updated_ms) WHERE state = 2;
+
+      -- Every submission whose snapshot the server holds; completed_ms is set once, when the
+      -- snapshot and every blob it names are present in its scope.
+      CREATE TABLE submissions(
+        id BLOB PRIMARY KEY,
+        scope_id INTEGER NOT NULL,
+        snapshot_ms INTEGER NOT NULL,
+        completed_ms INTEGER) WITHOUT ROWID;
+
+      -- The blobs a snapshot names, in snapshot order.
+      CREATE TABLE submission_blobs(
+        submission_id BLOB NOT NULL,
+        position INTEGER NOT NULL,
+        sha256 BLOB NOT NULL,
+        size INTEGER NOT NULL,
+        media_type TEXT NOT NULL,
+        PRIMARY KEY(submission_id, position)) WITHOUT ROWID;
+      CREATE INDEX submission_blobs_by_sha ON submission_blobs(sha256);
     )sql",
 };
 

@@ -3,6 +3,7 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <utility>
 
 #include "store/server_store_impl.h"
@@ -96,6 +97,9 @@ Result<std::unique_ptr<ServerStore>> ServerStore::Open(const std::string& path,
                                                        ServerStoreOptions options) {
   CAIRN_ASSIGN_OR_RETURN(std::unique_ptr<store::Database> writer, OpenServerDatabase(path));
   auto impl = std::make_unique<Impl>(path, options, std::move(writer));
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  impl->blob_dir = ((parent.empty() ? std::filesystem::path(".") : parent) / "blobs").string();
+  impl->blob_files = options.blob_files != nullptr ? options.blob_files : &PosixBlobFileSystem();
   Status s = InTransaction(*impl->writer, [&]() -> Status {
     return impl->ScopeId(kCatalogScope, /*create=*/true).status();
   });
@@ -108,8 +112,15 @@ Result<std::unique_ptr<ServerStore>> ServerStore::Open(const std::string& path,
   if (row && !max_hlc.ColumnIsNull(0)) {
     impl->clock.Observe(static_cast<Hlc>(max_hlc.ColumnInt(0)));
   }
-  return std::unique_ptr<ServerStore>(new ServerStore(std::move(impl)));
+  auto store = std::unique_ptr<ServerStore>(new ServerStore(std::move(impl)));
+  // Partial uploads abandoned while the server was down go now, not an hour from now.
+  if (Result<uint64_t> collected = store->CollectStaleUploads(); !collected.ok()) {
+    return collected.status().Annotate("collecting stale uploads in '" + path + "'");
+  }
+  return store;
 }
+
+const std::string& ServerStore::blob_dir() const { return impl_->blob_dir; }
 
 Result<uint64_t> ServerStore::LastServerSeq() {
   CAIRN_ASSIGN_OR_RETURN(Impl::Reader reader, impl_->AcquireReader());
@@ -119,10 +130,12 @@ Result<uint64_t> ServerStore::LastServerSeq() {
   return row ? static_cast<uint64_t>(stmt.ColumnInt(0)) : 0;
 }
 
-Result<bool> ServerStore::HasEntity(const EntityId& id) {
+Result<bool> ServerStore::HasCatalogEntry(const EntityId& id) {
   CAIRN_ASSIGN_OR_RETURN(Impl::Reader reader, impl_->AcquireReader());
-  CAIRN_ASSIGN_OR_RETURN(store::Statement stmt,
-                         reader->Prepare("SELECT 1 FROM entities WHERE id = ?1"));
+  CAIRN_ASSIGN_OR_RETURN(
+      store::Statement stmt,
+      reader->Prepare("SELECT 1 FROM entities e JOIN scopes s ON s.id = e.scope_id "
+                      "WHERE e.id = ?1 AND s.name = 'catalog' AND e.type = 'micro_credential'"));
   stmt.BindBlob(1, id.AsBytes());
   return stmt.Step();
 }

@@ -9,6 +9,11 @@
 //              seq) for pulls and by (actor, seq) for idempotent pushes, with a digest of its
 //              content to detect a replayed (actor, seq) carrying something else
 //   entities   which scope and type each entity belongs to, for authorisation
+//   blobs      evidence blobs per scope (decision 0009): the offer (size, media type, chunk
+//              hashes), how many chunks are verified and durable, partial or present; the bytes
+//              in files beside the database (blob_files.h; docs/operations.md has the layout)
+//   submissions  every submission snapshot received, the blobs it names, and when it became
+//              complete (snapshot and every named blob present in its scope)
 //
 // Push validates each change against causality, the clock, the schema and the author's rights
 // (sync/authorization.h), and accepts per actor the longest valid prefix, all in one
@@ -33,6 +38,8 @@
 #include "cairn/status.h"
 
 namespace cairn::server {
+
+class BlobFileSystem;
 
 enum class Role : uint8_t { kEducator, kAssessor, kIssuerAdmin, kRecognizer, kAdmin };
 
@@ -94,6 +101,79 @@ struct PullResult {
   bool more = false;
 };
 
+// --- evidence blobs (blob.proto, decision 0009) ---
+
+// The one chunk size of protocol version 1.
+inline constexpr uint32_t kBlobChunkBytes = 65536;
+
+// Values as blob.proto's BlobState.
+enum class BlobState : uint8_t { kAbsent = 1, kPartial = 2, kPresent = 3 };
+
+// What a device offers before it sends a blob's chunks.
+struct BlobOfferSpec {
+  uint64_t size = 0;
+  std::string media_type;
+  uint32_t chunk_size = 0;
+  // The SHA-256 of every chunk, 32 bytes each, in order.
+  std::vector<std::string> chunk_sha256;
+};
+
+// Where a blob stands for one scope.
+struct BlobInfo {
+  std::string sha256;  // 32 bytes
+  BlobState state = BlobState::kAbsent;
+  uint64_t size = 0;
+  uint32_t chunk_size = kBlobChunkBytes;
+  uint64_t verified_chunks = 0;  // durable: fsynced and recorded
+  uint64_t verified_bytes = 0;
+  std::string media_type;
+};
+
+// A present blob's file, for reading.
+struct BlobLocation {
+  std::string path;
+  uint64_t size = 0;
+  std::string media_type;
+};
+
+struct SubmissionInfo {
+  EntityId id;
+  bool snapshot_received = false;
+  bool complete = false;
+  std::optional<int64_t> completed_ms;
+  // Every blob the snapshot names, in snapshot order.
+  std::vector<BlobInfo> blobs;
+};
+
+// The chunks of one upload request, fed as they arrive. Each complete chunk is hashed and
+// compared with the offer, written at its offset, and counted; what it verified is made durable
+// (fsync, then the count recorded) every few MiB and by Finish(). After the last chunk the whole
+// blob is checked against its name and, if it matches, becomes present.
+//
+// Thread-safety: one thread at a time (one request). Several writers of the same blob may
+// exist; only the one whose next chunk is the upload's next chunk makes progress.
+class BlobWriter {
+ public:
+  virtual ~BlobWriter() = default;
+  // Takes the next bytes of the body. A non-OK status ends the request (and is sticky):
+  // InvalidArgument for a chunk that does not match its hash or bytes past the last chunk,
+  // FailedPrecondition when the assembled blob does not hash to its name (the upload is then
+  // discarded), ResourceExhausted when the disk is full. Chunks verified before stay counted.
+  virtual Status Append(std::string_view bytes) = 0;
+  // Ends the request: makes every verified chunk durable and says where the blob stands; the
+  // error from Append if there was one, InvalidArgument if the body ended inside a chunk.
+  virtual Result<BlobInfo> Finish() = 0;
+
+  // For metrics: bytes taken by Append, bytes of chunks verified, chunks refused, and whether
+  // this request completed the blob.
+  virtual uint64_t bytes_received() const = 0;
+  virtual uint64_t bytes_verified() const = 0;
+  virtual uint64_t chunks_refused() const = 0;
+  virtual bool completed() const = 0;
+  // Bytes of the blob after what this request has verified: the most its body may still carry.
+  virtual uint64_t bytes_remaining() const = 0;
+};
+
 struct ServerStoreOptions {
   Env env = SystemEnv();
   // Changes stamped further ahead of the server's clock are refused (decision 0007).
@@ -102,6 +182,17 @@ struct ServerStoreOptions {
   int64_t enrol_code_ttl_ms = int64_t{24} * 60 * 60 * 1000;
   // Connections for concurrent pulls.
   int read_connections = 4;
+
+  // Evidence blobs: the largest blob, and the bytes one scope may hold (present blobs and
+  // offered partial ones, counted at their full size).
+  uint64_t max_blob_bytes = uint64_t{2} << 30;
+  uint64_t scope_quota_bytes = uint64_t{10} << 30;
+  // Partial uploads untouched for this long are deleted by CollectStaleUploads().
+  int64_t partial_upload_ttl_ms = int64_t{7} * 24 * 60 * 60 * 1000;
+  // An upload request makes its verified chunks durable at least every this many chunks.
+  uint32_t blob_sync_every_chunks = 256;
+  // Blob files go through this; nullptr = PosixBlobFileSystem(). Borrowed.
+  BlobFileSystem* blob_files = nullptr;
 };
 
 class ServerStore {
@@ -142,16 +233,41 @@ class ServerStore {
   // that scope's actor. `scope_name` is created if needed.
   Result<Change> CommitServerChange(std::string_view scope_name, std::vector<Op> ops);
 
-  // Whether any change created the entity.
-  Result<bool> HasEntity(const EntityId& id);
+  // --- evidence blobs, for the principal's write scope only (decision 0009) ---
+  // Records an offer; answers present at once for a blob the scope holds. An offer that
+  // differs from the one a partial upload was started with restarts that upload.
+  Result<BlobInfo> OfferBlob(const Principal& principal, std::string_view sha256,
+                             const BlobOfferSpec& offer);
+  // Absent, partial (with the durable count: pending writes are fsynced first) or present.
+  Result<BlobInfo> GetBlobStatus(const Principal& principal, std::string_view sha256);
+  // Starts an upload request at chunk `first`, which must be the verified count
+  // (FailedPrecondition naming the expected chunk otherwise; also when never offered).
+  Result<std::unique_ptr<BlobWriter>> BeginBlobChunks(const Principal& principal,
+                                                      std::string_view sha256, uint64_t first);
+  // The file of a blob present in the scope; NotFound otherwise.
+  Result<BlobLocation> LocateBlob(const Principal& principal, std::string_view sha256);
+  // What the server holds of a submission of the scope; NotFound for other scopes' and unknown
+  // ones.
+  Result<SubmissionInfo> GetSubmissionStatus(const Principal& principal, const EntityId& id);
+  // Deletes partial uploads untouched for options.partial_upload_ttl_ms (not those a request
+  // is using); returns how many. Run at start and hourly.
+  Result<uint64_t> CollectStaleUploads();
+  // The directory blob files live in: DATA/blobs, beside the database file.
+  const std::string& blob_dir() const;
+
+  // Whether the catalog holds the entry (a published micro-credential version).
+  Result<bool> HasCatalogEntry(const EntityId& id);
 
   // The highest server sequence; for tests and /healthz.
   Result<uint64_t> LastServerSeq();
   // Runs a trivial query on the store: is it usable?
   Status Check();
 
- private:
+  // The private state (server_store_impl.h); named here so that the store's .cc files can
+  // share it.
   class Impl;
+
+ private:
   explicit ServerStore(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

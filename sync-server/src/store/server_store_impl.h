@@ -1,19 +1,23 @@
 // ServerStore's private state, shared by its .cc files (accounts, the sync log, the schema).
 //
 // Thread-safety: `writer` and `clock` are used only under `write_mutex`; readers are checked out
-// of the pool one per call.
+// of the pool one per call. Blob uploads: `uploads` under `uploads_mutex`; each upload's state
+// under its own mutex. Lock order: uploads_mutex, then an upload's mutex, then write_mutex.
 #ifndef CAIRN_SERVER_STORE_SERVER_STORE_IMPL_H_
 #define CAIRN_SERVER_STORE_SERVER_STORE_IMPL_H_
 
 #include <array>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cairn/hlc.h"
 #include "cairn/ids.h"
+#include "store/blob_files.h"
 #include "store/server_store.h"
 #include "store/sqlite.h"
 
@@ -32,10 +36,47 @@ inline constexpr std::string_view kCatalogScope = "catalog";
 
 // The pull's query: one index range of one scope after a cursor. Tests check its plan.
 inline constexpr const char* kSelectPullSql =
-    "SELECT server_seq, actor, payload FROM changes "
+    "SELECT server_seq, actor, length(payload) FROM changes "
     "WHERE scope_id = ?1 AND server_seq > ?2 ORDER BY server_seq LIMIT ?3";
 // "educator:<user id>"
 std::string EducatorScopeName(std::string_view user_id);
+
+// --- submissions (submissions.cc) ---
+
+// A submission snapshot carried by a pushed change: the submission and the blobs it names.
+struct SnapshotRecord {
+  EntityId submission;
+  struct Blob {
+    std::string sha256;  // 32 bytes
+    uint64_t size = 0;
+    std::string media_type;
+  };
+  std::vector<Blob> blobs;
+};
+
+// The snapshots `change` puts on submission entities, checked: each decodes as a
+// SubmissionSnapshot whose evidence names blobs by 32-byte SHA-256. `type_of` gives an entity's
+// type (empty if unknown). InvalidArgument, naming the change, otherwise.
+Result<std::vector<SnapshotRecord>> SubmissionSnapshotsOf(
+    const Change& change, const std::function<Result<std::string>(const EntityId&)>& type_of);
+
+// Records a snapshot's arrival (the first one of a submission wins) and the blobs it names,
+// then MarkCompleteIfReady. In the caller's transaction.
+Status RecordSubmission(store::Database& db, const SnapshotRecord& record, int64_t scope,
+                        int64_t now_ms);
+
+// THE moment a submission becomes complete: if its snapshot is held, it is not complete yet and
+// every blob it names is present in its scope, sets completed_ms = now_ms and returns true.
+// Called in the transaction of the snapshot's arrival and in that of each blob's verification,
+// so it fires exactly once, in whichever comes last. (The forwarding outbox is written here.)
+Result<bool> MarkCompleteIfReady(store::Database& db, const EntityId& submission, int64_t now_ms);
+
+// MarkCompleteIfReady for every incomplete submission of `scope` naming blob `sha256`.
+Status MarkSubmissionsNamingBlob(store::Database& db, int64_t scope, std::string_view sha256,
+                                 int64_t now_ms);
+
+// One blob upload in progress (blobs.cc).
+struct ActiveUpload;
 
 class ServerStore::Impl {
  public:
@@ -78,6 +119,14 @@ class ServerStore::Impl {
 
   std::mutex pool_mutex;
   std::vector<std::unique_ptr<store::Database>> idle_readers;
+
+  // Evidence blobs (blobs.cc).
+  std::string blob_dir;  // DATA/blobs
+  BlobFileSystem* blob_files = nullptr;
+  std::mutex uploads_mutex;
+  // Uploads with state in memory (the running hash, the open file), by (scope, sha256).
+  std::map<std::pair<int64_t, std::string>, std::shared_ptr<ActiveUpload>> uploads;
+  uint64_t upload_clock = 0;  // orders uses of `uploads`, to drop the least recently used
 };
 
 }  // namespace cairn::server

@@ -121,6 +121,14 @@ class LogWriter {
         if (!CairnSchema().HasType(*type)) {
           return InvalidArgument(Where(change) + ": unknown entity type '" + *type + "'");
         }
+        // Devices make entity ids as UUIDv7. Name-based ids (version 8) are the catalog's,
+        // predictable from public data: a device creating one first could squat a catalog
+        // entry before it is published.
+        if (role && (op.entity.bytes[6] >> 4) != 7) {
+          return InvalidArgument(Where(change) + ": " + entity +
+                                 " is not a UUIDv7; entities made on a device have random "
+                                 "time-ordered ids");
+        }
         info = EntityInfo{scope, *type};
         created.emplace(op.entity, *info);
       } else if (info->scope != scope) {
@@ -132,6 +140,14 @@ class LogWriter {
                   std::get<std::string>(op.value) != info->type)) {
         return InvalidArgument(Where(change) + ": " + entity + " is a " + info->type +
                                "; its type cannot change");
+      }
+      // A submission is an immutable snapshot (write-once fields): a device writes it only in
+      // the change that makes it. Devices refuse a second write, so accepting one here would
+      // hand every other device of the account a change it cannot apply.
+      if (role && info->type == kSubmissionType && !created.contains(op.entity)) {
+        return PermissionDenied(Where(change) + ": " + entity +
+                                " is a submission, written once in the change that makes it; "
+                                "submit again to make a new one");
       }
       if (role) {
         Status allowed = AuthorizeOp(*role, info->type, op);
@@ -187,6 +203,15 @@ class LogWriter {
   }
 
   void DropPending() { pending_entities_.clear(); }
+
+  // The type of an entity the log holds or the change being checked creates; empty if neither.
+  Result<std::string> EntityType(const EntityId& id) {
+    if (auto it = pending_entities_.find(id); it != pending_entities_.end()) {
+      return it->second.type;
+    }
+    CAIRN_ASSIGN_OR_RETURN(std::optional<EntityInfo> info, Entity(id));
+    return info ? info->type : std::string();
+  }
 
   Status Flush() {
     for (const ActorId& id : dirty_actors_) {
@@ -291,6 +316,13 @@ Result<PushResult> ServerStore::Push(const Principal& principal, std::span<const
         if (verdict.ok()) verdict = log.CheckDeps(*change, principal.write_scope, catalog);
         if (verdict.ok()) verdict = log.CheckOps(*change, principal.write_scope, principal.role);
       }
+      // Submission snapshots are checked before the change is accepted and recorded with it.
+      Result<std::vector<SnapshotRecord>> snapshots = std::vector<SnapshotRecord>();
+      if (verdict.ok()) {
+        snapshots = SubmissionSnapshotsOf(
+            *change, [&log](const EntityId& id) { return log.EntityType(id); });
+        verdict = snapshots.status();
+      }
       if (!verdict.ok()) {
         log.DropPending();
         refused_at = change->seq;
@@ -298,6 +330,9 @@ Result<PushResult> ServerStore::Push(const Principal& principal, std::span<const
         continue;
       }
       CAIRN_RETURN_IF_ERROR(log.Append(*change, principal.write_scope, payload));
+      for (const SnapshotRecord& snapshot : *snapshots) {
+        CAIRN_RETURN_IF_ERROR(RecordSubmission(db, snapshot, principal.write_scope, now));
+      }
       author->max_seq = change->seq;
       author->max_hlc = change->hlc;
       impl_->clock.Observe(change->hlc);
@@ -324,7 +359,7 @@ Result<PullResult> ServerStore::Pull(const Principal& principal, uint64_t cursor
   struct Row {
     uint64_t server_seq;
     bool own;
-    std::string payload;
+    uint64_t size;
   };
   std::vector<Row> rows;
   bool more = false;
@@ -348,26 +383,48 @@ Result<PullResult> ServerStore::Pull(const Principal& principal, uint64_t cursor
       }
       rows.push_back({static_cast<uint64_t>(select.ColumnInt(0)),
                       ActorId::FromBytes(select.ColumnBlob(1)) == principal.actor,
-                      std::string(select.ColumnBlob(2))});
+                      static_cast<uint64_t>(select.ColumnInt(2))});
     }
   }
-  (void)reader->Exec("COMMIT");
   std::sort(rows.begin(), rows.end(),
             [](const Row& a, const Row& b) { return a.server_seq < b.server_seq; });
 
+  // Only the payloads that go out are read, so memory is bounded by max_bytes (plus one
+  // change), not by what the index ranges hold.
+  Result<store::Statement> payload =
+      reader->Prepare("SELECT payload FROM changes WHERE server_seq = ?1");
+  if (!payload.ok()) {
+    (void)reader->Exec("ROLLBACK");
+    return payload.status();
+  }
   PullResult result;
   result.cursor = cursor;
   uint64_t bytes = 0;
   size_t taken = 0;
+  Status read;
   for (const Row& row : rows) {
     if (taken == max_changes || (bytes >= max_bytes && taken > 0)) break;
     ++taken;
     result.cursor = row.server_seq;
     if (row.own) continue;
-    bytes += row.payload.size();
-    CAIRN_ASSIGN_OR_RETURN(std::vector<Change> decoded, DecodeChanges(row.payload));
-    for (Change& change : decoded) result.changes.push_back(std::move(change));
+    bytes += row.size;
+    payload->Reset();
+    payload->Bind(1, static_cast<int64_t>(row.server_seq));
+    Result<bool> found = payload->Step();
+    if (!found.ok() || !*found) {
+      read = found.ok() ? Internal("the log lost server seq " + std::to_string(row.server_seq))
+                        : found.status();
+      break;
+    }
+    Result<std::vector<Change>> decoded = DecodeChanges(payload->ColumnBlob(0));
+    if (!decoded.ok()) {
+      read = decoded.status();
+      break;
+    }
+    for (Change& change : *decoded) result.changes.push_back(std::move(change));
   }
+  (void)reader->Exec("COMMIT");
+  if (!read.ok()) return read;
   result.more = more || taken < rows.size();
   return result;
 }

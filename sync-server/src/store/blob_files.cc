@@ -1,0 +1,145 @@
+// The POSIX BlobFileSystem: file descriptors, pwrite/pread, fsync.
+#include "store/blob_files.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+namespace cairn::server {
+namespace {
+
+Status ErrnoStatus(int error, std::string_view what, const std::string& path) {
+  std::string message = std::string(what) + " '" + path + "': " + std::strerror(error);
+  if (error == ENOSPC || error == EDQUOT) {
+    return ResourceExhausted("the server's disk is full (" + message +
+                             "); nothing was lost, try again once an operator has freed space");
+  }
+  if (error == ENOENT) return NotFound(std::move(message));
+  return Internal(std::move(message));
+}
+
+class PosixFile final : public BlobFile {
+ public:
+  PosixFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  ~PosixFile() override { ::close(fd_); }
+  PosixFile(const PosixFile&) = delete;
+  PosixFile& operator=(const PosixFile&) = delete;
+
+  Status WriteAt(uint64_t offset, std::string_view bytes) override {
+    while (!bytes.empty()) {
+      const ssize_t n = ::pwrite(fd_, bytes.data(), bytes.size(), static_cast<off_t>(offset));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus(errno, "cannot write", path_);
+      }
+      bytes.remove_prefix(static_cast<size_t>(n));
+      offset += static_cast<uint64_t>(n);
+    }
+    return {};
+  }
+
+  Result<size_t> ReadAt(uint64_t offset, std::span<char> out) override {
+    size_t done = 0;
+    while (done < out.size()) {
+      const ssize_t n =
+          ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus(errno, "cannot read", path_);
+      }
+      if (n == 0) break;
+      done += static_cast<size_t>(n);
+    }
+    return done;
+  }
+
+  Status Sync() override {
+    if (::fsync(fd_) != 0) return ErrnoStatus(errno, "cannot fsync", path_);
+    return {};
+  }
+
+  Status Truncate(uint64_t size) override {
+    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
+      return ErrnoStatus(errno, "cannot truncate", path_);
+    }
+    return {};
+  }
+
+ private:
+  int fd_;
+  std::string path_;
+};
+
+class PosixFileSystem final : public BlobFileSystem {
+ public:
+  Result<std::unique_ptr<BlobFile>> Open(const std::string& path, bool create) override {
+    const int flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0);
+    const int fd = ::open(path.c_str(), flags, 0600);
+    if (fd < 0) return ErrnoStatus(errno, "cannot open", path);
+    return std::unique_ptr<BlobFile>(std::make_unique<PosixFile>(fd, path));
+  }
+
+  Status CreateDirectories(const std::string& dir) override {
+    // Walk up to the first directory that exists, then create downwards, syncing each parent.
+    std::vector<std::filesystem::path> missing;
+    std::error_code ec;
+    for (std::filesystem::path p(dir); !p.empty() && !std::filesystem::exists(p, ec);
+         p = p.parent_path()) {
+      missing.push_back(p);
+      if (p == p.parent_path()) break;
+    }
+    std::reverse(missing.begin(), missing.end());
+    for (const std::filesystem::path& p : missing) {
+      if (::mkdir(p.c_str(), 0700) != 0 && errno != EEXIST) {
+        return ErrnoStatus(errno, "cannot create the directory", p.string());
+      }
+      const std::filesystem::path parent = p.parent_path();
+      CAIRN_RETURN_IF_ERROR(SyncDirectory(parent.empty() ? "." : parent.string()));
+    }
+    return {};
+  }
+
+  Status SyncDirectory(const std::string& dir) override {
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus(errno, "cannot open the directory", dir);
+    const int rc = ::fsync(fd);
+    const int error = errno;
+    ::close(fd);
+    if (rc != 0) return ErrnoStatus(error, "cannot fsync the directory", dir);
+    return {};
+  }
+
+  Status Rename(const std::string& from, const std::string& to) override {
+    if (::rename(from.c_str(), to.c_str()) != 0) {
+      return ErrnoStatus(errno, "cannot rename to '" + to + "':", from);
+    }
+    return {};
+  }
+
+  Status Remove(const std::string& path) override {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      return ErrnoStatus(errno, "cannot remove", path);
+    }
+    return {};
+  }
+
+  bool Exists(const std::string& path) override {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0;
+  }
+};
+
+}  // namespace
+
+BlobFileSystem& PosixBlobFileSystem() {
+  static auto* const kFileSystem = new PosixFileSystem();
+  return *kFileSystem;
+}
+
+}  // namespace cairn::server
