@@ -167,6 +167,10 @@ Status SyncEngine::HandleResponse(const HttpResponse& response) {
     if (answer.cursor() < settings_.cursor) {
       return Internal("the server moved the pull cursor backwards");
     }
+    if (answer.more() && answer.cursor() == settings_.cursor) {
+      // Pulling again would ask the same question forever.
+      return Internal("the server says more changes wait but did not move the pull cursor");
+    }
     settings_.cursor = answer.cursor();
     CAIRN_RETURN_IF_ERROR(SaveSyncSettings(*replica_, settings_));
     if (!answer.more()) phase_ = Phase::kDone;

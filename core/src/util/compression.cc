@@ -5,6 +5,11 @@
 #include <memory>
 
 namespace cairn {
+namespace {
+
+constexpr int kMaxWindowLog = 24;  // 16 MiB
+
+}  // namespace
 
 std::string ZstdCompress(std::string_view data, int level) {
   std::string out(ZSTD_compressBound(data.size()), '\0');
@@ -22,6 +27,9 @@ Result<std::string> ZstdDecompress(std::string_view data, size_t max_bytes) {
   // Stream, so that a frame without a declared size (or a lying one) is still bounded.
   std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> ctx(ZSTD_createDCtx(), &ZSTD_freeDCtx);
   if (ctx == nullptr) return Internal("zstd: cannot allocate a decompression context");
+  // A frame may ask for a window of up to 2 GiB before a byte is produced; bodies are at most
+  // tens of MiB, so larger windows are refused instead of allocated.
+  ZSTD_DCtx_setParameter(ctx.get(), ZSTD_d_windowLogMax, kMaxWindowLog);
   const unsigned long long declared = ZSTD_getFrameContentSize(data.data(), data.size());
   if (declared == ZSTD_CONTENTSIZE_ERROR) {
     return InvalidArgument("the body is marked zstd but is not a zstd frame");
