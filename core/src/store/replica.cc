@@ -203,15 +203,13 @@ Result<std::optional<std::string>> Replica::Impl::ReadSetting(std::string_view k
   return std::optional<std::string>(std::string(select.ColumnBlob(0)));
 }
 
-Status Replica::Impl::WriteSettings(
-    std::span<const std::pair<std::string, std::string>> settings) {
+Status Replica::Impl::WriteSettings(std::span<const std::pair<std::string, std::string>> settings) {
   for (const auto& [key, value] : settings) CAIRN_RETURN_IF_ERROR(CheckSettingKey(key));
   CAIRN_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
   Status s = [&]() -> Status {
-    CAIRN_ASSIGN_OR_RETURN(
-        store::Statement upsert,
-        db_->Prepare("INSERT INTO meta(key, value) VALUES(?1, ?2) "
-                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+    CAIRN_ASSIGN_OR_RETURN(store::Statement upsert,
+                           db_->Prepare("INSERT INTO meta(key, value) VALUES(?1, ?2) "
+                                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
     for (const auto& [key, value] : settings) {
       const std::string full = std::string(kSettingPrefix) + key;
       upsert.Reset();

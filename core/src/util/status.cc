@@ -87,9 +87,7 @@ Status FailedPrecondition(std::string message) {
   return {Code::kFailedPrecondition, std::move(message)};
 }
 Status OutOfRange(std::string message) { return {Code::kOutOfRange, std::move(message)}; }
-Status Unauthenticated(std::string message) {
-  return {Code::kUnauthenticated, std::move(message)};
-}
+Status Unauthenticated(std::string message) { return {Code::kUnauthenticated, std::move(message)}; }
 Status PermissionDenied(std::string message) {
   return {Code::kPermissionDenied, std::move(message)};
 }
