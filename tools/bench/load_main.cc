@@ -129,7 +129,8 @@ int Main(int argc, char** argv) {
       "\"client_cpu_pct\":%.1f,\"server_cpu_pct\":%.1f,\"server_peak_rss_kb\":%ld,"
       "\"server_rss_kb\":%ld,\"client_peak_rss_kb\":%ld,\"open_file_limit\":%llu}\n",
       codes.size(), Arg(argc, argv, "devices-per-user", "1").c_str(),
-      static_cast<long long>(config.interval.count()), config.warmup.count() / 1000.0, window,
+      static_cast<long long>(config.interval.count()),
+      static_cast<double>(config.warmup.count()) / 1000.0, window,
       static_cast<unsigned long long>(r.enrolled), static_cast<unsigned long long>(r.connections),
       static_cast<unsigned long long>(r.syncs), static_cast<double>(r.syncs) / window,
       static_cast<double>(r.requests) / window, r.sync.Json().c_str(), r.request.Json().c_str(),
