@@ -4,6 +4,7 @@
 #include <fstream>
 #include <string>
 
+#include "api/json_string.h"
 #include "cairn/change_codec.h"
 #include "cairn/v1/blob.pb.h"
 #include "cairn/v1/sync.pb.h"
@@ -17,33 +18,6 @@ constexpr uint32_t kMaxPullChanges = 10000;
 constexpr uint64_t kMaxPullBytes = uint64_t{8} << 20;
 
 constexpr std::string_view kProtobuf = "application/x-protobuf";
-
-std::string JsonEscape(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          out += "\\u00";
-          out.push_back(kHex[(c >> 4) & 0xF]);
-          out.push_back(kHex[c & 0xF]);
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  return out;
-}
 
 // The path of a request target, without its query; empty if the target is not origin-form.
 std::string_view PathOf(std::string_view target) {
@@ -230,9 +204,12 @@ Response ErrorResponse(std::string_view accept, int http_status, const Status& s
   response.status = http_status;
   if (accept.find("application/json") != std::string_view::npos) {
     response.content_type = "application/json";
-    response.body = R"({"code":")" + std::string(CodeName(status.code())) + R"(","message":")" +
-                    JsonEscape(status.message()) + R"(","retryable":)" +
-                    (status.retryable() ? "true" : "false") + "}\n";
+    response.body = R"({"code":)";
+    AppendJsonString(response.body, CodeName(status.code()));
+    response.body += R"(,"message":)";
+    AppendJsonString(response.body, status.message());
+    response.body += R"(,"retryable":)";
+    response.body += status.retryable() ? "true}\n" : "false}\n";
     return response;
   }
   v1::Error error;

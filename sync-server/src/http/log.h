@@ -82,8 +82,7 @@ inline void Error(std::string_view msg, std::initializer_list<Field> fields = {}
   Log(Level::kError, msg, fields);
 }
 
-// Appends `text` as a JSON string literal (quotes included) to `out`.
-void AppendJsonString(std::string& out, std::string_view text);
+// JSON string literals: api/json_string.h (server::AppendJsonString).
 
 }  // namespace cairn::server::log
 
