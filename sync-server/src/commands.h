@@ -19,8 +19,14 @@ int RunEnrolCode(Invocation& inv);
 int RunDeviceList(Invocation& inv);
 int RunDeviceRevoke(Invocation& inv);
 
+// cmd_issuers.cc
+int RunIssuerAdd(Invocation& inv);
+int RunIssuerList(Invocation& inv);
+int RunIssuerToken(Invocation& inv);
+
 // cmd_catalog.cc
 int RunCatalogPublish(Invocation& inv);
+int RunCatalogImport(Invocation& inv);
 
 }  // namespace cairn::server::cli
 

@@ -34,6 +34,19 @@ std::span<const CommandSpec> Commands() {
       {"catalog publish", "FILE", "", "",
        "publish a catalog file (cairn.v1.Catalog, text format) to every device",
        &RunCatalogPublish},
+      {"catalog import", "REPO", "ref", "[--ref REF]",
+       "check an issuer's catalog repository (a path or a file:// or https:// URL) at REF "
+       "(default HEAD) and publish what changed; every error is listed, nothing published if any",
+       &RunCatalogImport},
+      {"issuer add", "ISSUER_ID", "name webhook git secret-file max-attempts",
+       "--name NAME [--webhook URL [--secret-file FILE] | --git REMOTE] [--max-attempts N]",
+       "add an issuer (its id is the catalog's issuer id) and where its submissions go; prints "
+       "its API token and webhook secret once",
+       &RunIssuerAdd},
+      {"issuer list", "", "", "", "list issuers: id, name, delivery target", &RunIssuerList},
+      {"issuer token", "ISSUER_ID", "", "",
+       "replace an issuer's API token (the old one stops working); prints the new one",
+       &RunIssuerToken},
   };
   return kCommands;
 }

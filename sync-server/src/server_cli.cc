@@ -14,10 +14,21 @@ namespace {
 constexpr std::string_view kProgram = "cairn-server";
 constexpr std::string_view kDefaultDataDir = "./cairn-data";
 
-// Options that take a value. All others are refused; --help is the one flag.
+// Options that take a value: --data and every option some command accepts. All others are
+// refused; --help is the one flag.
 const std::set<std::string, std::less<>>& ValueOptions() {
-  static const auto* const kOptions = new std::set<std::string, std::less<>>{
-      "data", "listen", "tls-cert", "tls-key", "config", "threads", "port-file", "name", "role"};
+  static const auto* const kOptions = [] {
+    auto* options = new std::set<std::string, std::less<>>{"data"};
+    for (const CommandSpec& spec : Commands()) {
+      std::string_view rest = spec.options;
+      while (!rest.empty()) {
+        const size_t space = std::min(rest.find(' '), rest.size());
+        if (space > 0) options->emplace(rest.substr(0, space));
+        rest.remove_prefix(std::min(space + 1, rest.size()));
+      }
+    }
+    return options;
+  }();
   return *kOptions;
 }
 

@@ -20,6 +20,21 @@ constexpr std::string_view kRoleNames[] = {"educator", "assessor", "issuer-admin
 constexpr std::string_view kCodeAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 constexpr size_t kCodeChars = 16;  // 80 bits, typed in groups of four
 
+// Upper case, dashes and spaces dropped, the letters people confuse mapped as Crockford does.
+std::string NormaliseCode(std::string_view code) {
+  std::string out;
+  for (const char raw : code) {
+    if (raw == '-' || raw == ' ') continue;
+    char c = static_cast<char>(std::toupper(static_cast<unsigned char>(raw)));
+    if (c == 'O') c = '0';
+    if (c == 'I' || c == 'L') c = '1';
+    out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string Base64Url(std::span<const uint8_t> bytes) {
   static constexpr std::string_view kAlphabet =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -38,25 +53,10 @@ std::string Base64Url(std::span<const uint8_t> bytes) {
   return out;
 }
 
-// Upper case, dashes and spaces dropped, the letters people confuse mapped as Crockford does.
-std::string NormaliseCode(std::string_view code) {
-  std::string out;
-  for (const char raw : code) {
-    if (raw == '-' || raw == ' ') continue;
-    char c = static_cast<char>(std::toupper(static_cast<unsigned char>(raw)));
-    if (c == 'O') c = '0';
-    if (c == 'I' || c == 'L') c = '1';
-    out.push_back(c);
-  }
-  return out;
-}
-
 std::string HashBlob(std::string_view secret) {
   const auto digest = Sha256(secret);
   return {reinterpret_cast<const char*>(digest.data()), digest.size()};
 }
-
-}  // namespace
 
 std::string_view RoleName(Role role) { return kRoleNames[static_cast<size_t>(role)]; }
 

@@ -7,7 +7,7 @@
 namespace cairn::server {
 namespace {
 
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     // 0 -> 1
     R"sql(
       CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
@@ -105,6 +105,35 @@ constexpr std::array<const char*, 2> kMigrations = {
         media_type TEXT NOT NULL,
         PRIMARY KEY(submission_id, position)) WITHOUT ROWID;
       CREATE INDEX submission_blobs_by_sha ON submission_blobs(sha256);
+    )sql",
+    // 2 -> 3: issuers and the forwarding outbox (decision 0013).
+    R"sql(
+      -- An issuer the server forwards submissions to, by the catalog's Issuer.id. The API
+      -- token is kept as its SHA-256; the webhook secret must be kept as is (the server signs
+      -- with it). target_kind: 'webhook' (target = an https:// URL), 'git' (target = a remote
+      -- libgit2 can push to) or 'none' (submissions wait in the outbox until a target is set).
+      CREATE TABLE issuers(
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        token_hash BLOB NOT NULL UNIQUE,
+        target_kind TEXT NOT NULL,
+        target TEXT NOT NULL,
+        webhook_secret BLOB NOT NULL,
+        max_attempts INTEGER NOT NULL,
+        created_ms INTEGER NOT NULL) WITHOUT ROWID;
+
+      -- One delivery per complete submission, written in the transaction that completes it
+      -- (a transactional outbox). state: 1 pending, 2 delivered, 3 dead (attempts ran out).
+      CREATE TABLE outbox(
+        submission_id BLOB PRIMARY KEY,
+        issuer_id TEXT NOT NULL,
+        state INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms INTEGER NOT NULL,
+        last_error TEXT NOT NULL DEFAULT '',
+        created_ms INTEGER NOT NULL,
+        delivered_ms INTEGER) WITHOUT ROWID;
+      CREATE INDEX outbox_due ON outbox(next_attempt_ms) WHERE state = 1;
     )sql",
 };
 

@@ -32,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cairn/catalog_publish.h"
 #include "cairn/change.h"
 #include "cairn/env.h"
 #include "cairn/ids.h"
@@ -174,6 +175,43 @@ class BlobWriter {
   virtual uint64_t bytes_remaining() const = 0;
 };
 
+// --- issuers (issuers.cc, decision 0013) ---
+
+// Where an issuer's complete submissions are delivered.
+enum class TargetKind : uint8_t { kNone, kWebhook, kGit };
+
+// "none", "webhook", "git".
+std::string_view TargetKindName(TargetKind kind);
+
+struct IssuerSpec {
+  std::string id;  // the catalog's Issuer.id (a slug)
+  std::string name;
+  TargetKind target_kind = TargetKind::kNone;
+  // An https:// (or, for tests on loopback, http://127.0.0.1) URL for kWebhook; a remote
+  // libgit2 can push to (a path or URL) for kGit; empty for kNone.
+  std::string target;
+  // The HMAC-SHA256 key webhook deliveries are signed with; empty = the store makes one.
+  std::string webhook_secret;
+  // Deliveries failing this many times are dead (visible, retried only by hand).
+  uint32_t max_attempts = 12;
+};
+
+struct IssuerInfo {
+  std::string id;
+  std::string name;
+  TargetKind target_kind = TargetKind::kNone;
+  std::string target;
+  std::string webhook_secret;
+  uint32_t max_attempts = 0;
+  int64_t created_ms = 0;
+};
+
+// What AddIssuer hands out once: the API token (only its hash is kept) and the webhook secret.
+struct IssuerCredentials {
+  IssuerInfo issuer;
+  std::string api_token;
+};
+
 struct ServerStoreOptions {
   Env env = SystemEnv();
   // Changes stamped further ahead of the server's clock are refused (decision 0007).
@@ -219,6 +257,17 @@ class ServerStore {
   Result<std::vector<DeviceInfo>> ListDevices();
   Status RevokeDevice(std::string_view device_id);
 
+  // --- issuers ---
+  // Adds an issuer; AlreadyExists for a taken id, InvalidArgument for a bad id or target.
+  Result<IssuerCredentials> AddIssuer(const IssuerSpec& spec);
+  Result<std::vector<IssuerInfo>> ListIssuers();
+  // NotFound names the command that lists issuers.
+  Result<IssuerInfo> GetIssuer(std::string_view id);
+  // The issuer an API token belongs to; Unauthenticated for unknown tokens.
+  Result<IssuerInfo> AuthenticateIssuer(std::string_view token);
+  // Replaces an issuer's API token; the old one stops working at once.
+  Result<std::string> RotateIssuerToken(std::string_view id);
+
   // --- sync ---
   // Applies what it can of `changes` (all from principal.actor, ascending seq) and says what it
   // refused and why. Fails as a whole only for problems with the request itself.
@@ -255,8 +304,9 @@ class ServerStore {
   // The directory blob files live in: DATA/blobs, beside the database file.
   const std::string& blob_dir() const;
 
-  // Whether the catalog holds the entry (a published micro-credential version).
-  Result<bool> HasCatalogEntry(const EntityId& id);
+  // Every entry the catalog scope holds, in publishing order (catalog_entries.cc): what the
+  // catalog import compares a new import with.
+  Result<PublishedCatalog> LoadPublishedCatalog();
 
   // The highest server sequence; for tests and /healthz.
   Result<uint64_t> LastServerSeq();

@@ -32,6 +32,11 @@ Status InTransaction(store::Database& db, const std::function<Status()>& body);
 // SHA-256 of `data`.
 std::array<uint8_t, 32> Sha256(std::string_view data);
 
+// URL-safe base64 without padding: how tokens are written.
+std::string Base64Url(std::span<const uint8_t> bytes);
+// The SHA-256 of a secret (a token, a code) as 32 bytes: how secrets are kept.
+std::string HashBlob(std::string_view secret);
+
 inline constexpr std::string_view kCatalogScope = "catalog";
 
 // The pull's query: one index range of one scope after a cursor. Tests check its plan.
@@ -40,6 +45,13 @@ inline constexpr const char* kSelectPullSql =
     "WHERE scope_id = ?1 AND server_seq > ?2 ORDER BY server_seq LIMIT ?3";
 // "educator:<user id>"
 std::string EducatorScopeName(std::string_view user_id);
+
+// Appends a change the server authors in `scope_name` (created if needed), as that scope's
+// actor, naming everything the scope and the catalog hold as its deps. For callers that hold
+// write_mutex and are inside a transaction on `db` (the writer), so that the change commits
+// atomically with their own rows; after any LogWriter of the same transaction has flushed.
+Result<Change> AppendServerChange(ServerStore::Impl& impl, store::Database& db,
+                                  std::string_view scope_name, std::vector<Op> ops);
 
 // --- submissions (submissions.cc) ---
 

@@ -429,45 +429,53 @@ Result<PullResult> ServerStore::Pull(const Principal& principal, uint64_t cursor
   return result;
 }
 
+Result<Change> AppendServerChange(ServerStore::Impl& impl, store::Database& db,
+                                  std::string_view scope_name, std::vector<Op> ops) {
+  Change change;
+  CAIRN_ASSIGN_OR_RETURN(const int64_t scope, impl.ScopeId(scope_name, /*create=*/true));
+  CAIRN_ASSIGN_OR_RETURN(const int64_t catalog, impl.ScopeId(kCatalogScope, false));
+  CAIRN_ASSIGN_OR_RETURN(store::Statement scope_actor,
+                         db.Prepare("SELECT actor FROM scopes WHERE id = ?1"));
+  scope_actor.Bind(1, scope);
+  CAIRN_ASSIGN_OR_RETURN(const bool found, scope_actor.Step());
+  if (!found) return Internal("scope " + std::to_string(scope) + " lost its actor");
+  change.actor = ActorId::FromBytes(scope_actor.ColumnBlob(0));
+
+  LogWriter log(db);
+  CAIRN_RETURN_IF_ERROR(log.Prepare());
+  CAIRN_ASSIGN_OR_RETURN(std::optional<ActorState> author, log.Actor(change.actor));
+  if (!author) return Internal("scope actor " + change.actor.ToString() + " is missing");
+  change.seq = author->max_seq + 1;
+  impl.clock.Observe(author->max_hlc);
+  change.hlc = impl.clock.Tick();
+  // The scope actor has seen every change of its scope and the catalog (decision 0007); it
+  // names them all, so a device applies this change only after them.
+  CAIRN_ASSIGN_OR_RETURN(
+      store::Statement knowledge,
+      db.Prepare("SELECT id, max_seq FROM actors WHERE scope_id IN (?1, ?2) AND max_seq > 0 "
+                 "AND id != ?3 ORDER BY id"));
+  knowledge.Bind(1, scope).Bind(2, catalog).BindBlob(3, change.actor.AsBytes());
+  while (true) {
+    CAIRN_ASSIGN_OR_RETURN(const bool row, knowledge.Step());
+    if (!row) break;
+    change.deps.push_back({ActorId::FromBytes(knowledge.ColumnBlob(0)),
+                           static_cast<uint64_t>(knowledge.ColumnInt(1))});
+  }
+  change.ops = std::move(ops);
+  CAIRN_RETURN_IF_ERROR(ValidateChangeShape(change));
+  CAIRN_RETURN_IF_ERROR(log.CheckOps(change, scope, std::nullopt));
+  CAIRN_RETURN_IF_ERROR(log.Append(change, scope, EncodeChanges(std::span(&change, 1))));
+  CAIRN_RETURN_IF_ERROR(log.Flush());
+  return change;
+}
+
 Result<Change> ServerStore::CommitServerChange(std::string_view scope_name, std::vector<Op> ops) {
   std::lock_guard lock(impl_->write_mutex);
   store::Database& db = *impl_->writer;
   Change change;
   const Status written = InTransaction(db, [&]() -> Status {
-    CAIRN_ASSIGN_OR_RETURN(const int64_t scope, impl_->ScopeId(scope_name, /*create=*/true));
-    CAIRN_ASSIGN_OR_RETURN(const int64_t catalog, impl_->ScopeId(kCatalogScope, false));
-    CAIRN_ASSIGN_OR_RETURN(store::Statement scope_actor,
-                           db.Prepare("SELECT actor FROM scopes WHERE id = ?1"));
-    scope_actor.Bind(1, scope);
-    CAIRN_ASSIGN_OR_RETURN(const bool found, scope_actor.Step());
-    if (!found) return Internal("scope " + std::to_string(scope) + " lost its actor");
-    change.actor = ActorId::FromBytes(scope_actor.ColumnBlob(0));
-
-    LogWriter log(db);
-    CAIRN_RETURN_IF_ERROR(log.Prepare());
-    CAIRN_ASSIGN_OR_RETURN(std::optional<ActorState> author, log.Actor(change.actor));
-    if (!author) return Internal("scope actor " + change.actor.ToString() + " is missing");
-    change.seq = author->max_seq + 1;
-    impl_->clock.Observe(author->max_hlc);
-    change.hlc = impl_->clock.Tick();
-    // The scope actor has seen every change of its scope and the catalog (decision 0007); it
-    // names them all, so a device applies this change only after them.
-    CAIRN_ASSIGN_OR_RETURN(
-        store::Statement knowledge,
-        db.Prepare("SELECT id, max_seq FROM actors WHERE scope_id IN (?1, ?2) AND max_seq > 0 "
-                   "AND id != ?3 ORDER BY id"));
-    knowledge.Bind(1, scope).Bind(2, catalog).BindBlob(3, change.actor.AsBytes());
-    while (true) {
-      CAIRN_ASSIGN_OR_RETURN(const bool row, knowledge.Step());
-      if (!row) break;
-      change.deps.push_back({ActorId::FromBytes(knowledge.ColumnBlob(0)),
-                             static_cast<uint64_t>(knowledge.ColumnInt(1))});
-    }
-    change.ops = std::move(ops);
-    CAIRN_RETURN_IF_ERROR(ValidateChangeShape(change));
-    CAIRN_RETURN_IF_ERROR(log.CheckOps(change, scope, std::nullopt));
-    CAIRN_RETURN_IF_ERROR(log.Append(change, scope, EncodeChanges(std::span(&change, 1))));
-    return log.Flush();
+    CAIRN_ASSIGN_OR_RETURN(change, AppendServerChange(*impl_, db, scope_name, std::move(ops)));
+    return {};
   });
   if (!written.ok()) return written;
   return change;
