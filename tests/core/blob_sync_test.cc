@@ -27,6 +27,7 @@ using ::cairn::testing::IsOk;
 using ::cairn::testing::SeededRandom;
 using ::cairn::testing::StatusIs;
 using ::cairn::testing::TempDir;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
@@ -186,6 +187,34 @@ class FakeBlobServer final : public Transport {
  private:
   int requests_ = 0;
 };
+
+// A Transport made of a function: a server that serves ranges of blobs, for the fetch tests.
+class FunctionTransport final : public Transport {
+ public:
+  using Handler = std::function<Result<HttpResponse>(const HttpRequest&)>;
+  explicit FunctionTransport(Handler handler) : handler_(std::move(handler)) {}
+  Result<HttpResponse> RoundTrip(const HttpRequest& request) override { return handler_(request); }
+
+ private:
+  Handler handler_;
+};
+
+// A 206 answer with bytes [first, first + length) of `data`, as the server sends it.
+HttpResponse Partial(const std::string& data, uint64_t first, uint64_t length) {
+  HttpResponse out{206, "application/octet-stream", data.substr(first, length)};
+  out.content_range = "bytes " + std::to_string(first) + "-" + std::to_string(first + length - 1) +
+                      "/" + std::to_string(data.size());
+  return out;
+}
+
+// The (first, last) of a "bytes=first-last" Range header.
+std::pair<uint64_t, uint64_t> AskedRange(const HttpRequest& request) {
+  uint64_t first = 0;
+  uint64_t last = 0;
+  EXPECT_EQ(std::sscanf(request.range.c_str(), "bytes=%lu-%lu", &first, &last), 2)
+      << "Range: " << request.range;
+  return {first, last};
+}
 
 class BlobSyncTest : public ::testing::Test {
  protected:
@@ -423,6 +452,80 @@ TEST_F(BlobSyncTest, AnUnreachableServerEndsTheRunAsUnavailable) {
   EXPECT_EQ(report.failed_requests, 4U);
 }
 
+// A transport that streams bodies (as the Beast one does): it takes the body piece by piece,
+// recording the pieces, and hands the whole to the fake server.
+class StreamingTransport final : public Transport {
+ public:
+  explicit StreamingTransport(FakeBlobServer& server) : server_(server) {}
+  Result<HttpResponse> RoundTrip(const HttpRequest& request) override {
+    return server_.RoundTrip(request);
+  }
+  bool StreamsBodies() const override { return true; }
+  Result<HttpResponse> RoundTripStreamed(const HttpRequest& head, uint64_t body_size,
+                                         BodySource& body) override {
+    HttpRequest whole = head;
+    std::string piece;
+    while (true) {
+      CAIRN_RETURN_IF_ERROR(body.Next(&piece));
+      if (piece.empty()) break;
+      pieces.push_back(piece.size());
+      whole.body += piece;
+      if (after_piece) after_piece();
+    }
+    EXPECT_EQ(whole.body.size(), body_size) << "the body is as long as announced";
+    body_sizes.push_back(body_size);
+    return server_.RoundTrip(whole);
+  }
+
+  std::vector<uint64_t> pieces;
+  std::vector<uint64_t> body_sizes;
+  std::function<void()> after_piece;
+
+ private:
+  FakeBlobServer& server_;
+};
+
+TEST_F(BlobSyncTest, StreamedBodiesGrowToTheWholeBlobOneMiBAtATime) {
+  const std::string video = RandomBytes(300 * kChunk + 777, 21);  // 301 chunks
+  const EvidenceRef v = AddEvidence(video);
+  StreamingTransport transport(server_);
+  UploadReport report;
+  CAIRN_ASSERT_OK(RunBlobUploads(*replica_, *store_, transport, options_, nullptr, &report));
+  EXPECT_TRUE(Present(v));
+  EXPECT_EQ(Held(v), video);
+  EXPECT_EQ(report.chunk_bytes_sent, video.size());
+  // 16 chunks, then 4x per answer: 64, then the 221 left (a batch of 256, cut to the rest).
+  EXPECT_THAT(transport.body_sizes, ElementsAre(16 * kChunk, 64 * kChunk, 220 * kChunk + 777));
+  for (const uint64_t piece : transport.pieces) {
+    EXPECT_LE(piece, BlobUploader::kStreamPieceChunks * kChunk) << "never more than 1 MiB at once";
+  }
+}
+
+TEST_F(BlobSyncTest, APauseCutsAStreamedBodyAndTheNextRunResumes) {
+  const std::string video = RandomBytes(200 * kChunk + 5, 22);
+  const EvidenceRef v = AddEvidence(video);
+  StreamingTransport transport(server_);
+  UploadControl control;
+  options_.control = &control;
+  // Pause in the middle of the third request's body (after the first 80 chunks went).
+  transport.after_piece = [&] {
+    if (transport.pieces.size() == 7) control.pause = true;
+  };
+  UploadReport report;
+  const Status paused = RunBlobUploads(*replica_, *store_, transport, options_, nullptr, &report);
+  EXPECT_EQ(paused.code(), Code::kAborted) << paused.ToString();
+  EXPECT_TRUE(report.paused);
+  EXPECT_FALSE(Present(v));
+  EXPECT_EQ(Held(v).size(), 80 * kChunk);
+
+  control.pause = false;
+  transport.after_piece = nullptr;
+  CAIRN_ASSERT_OK(RunBlobUploads(*replica_, *store_, transport, options_, nullptr, &report));
+  EXPECT_TRUE(Present(v));
+  EXPECT_EQ(Held(v), video);
+  EXPECT_EQ(server_.chunk_bytes_received, video.size()) << "nothing was sent twice";
+}
+
 TEST_F(BlobSyncTest, ARefusedTokenEndsTheRun) {
   AddEvidence("notes");
   SyncSettings settings;
@@ -450,12 +553,9 @@ TEST_F(BlobSyncTest, FetchResumesAfterCutsAndKeepsOnlyAVerifiedBlob) {
   bool down = false;  // the network is gone: every request fails
   bool went_down = false;
   uint64_t served = 0;
-  const RangeTransport get = [&](const HttpRequest& request,
-                                 std::string_view range) -> Result<HttpResponse> {
+  FunctionTransport get([&](const HttpRequest& request) -> Result<HttpResponse> {
     EXPECT_EQ(request.method, "GET");
-    uint64_t first = 0;
-    uint64_t last = 0;
-    EXPECT_EQ(std::sscanf(std::string(range).c_str(), "bytes=%lu-%lu", &first, &last), 2);
+    const auto [first, last] = AskedRange(request);
     const std::string& data = server_.blobs[Sha256Hex(v.sha256)].data;
     if (down || ++calls % 2 == 0) {
       ++cuts;
@@ -466,18 +566,26 @@ TEST_F(BlobSyncTest, FetchResumesAfterCutsAndKeepsOnlyAVerifiedBlob) {
         std::min<uint64_t>(last - first + 1, rng() % 2 ? kChunk * 5 + 7 : uint64_t{1} << 30);
     served += len;
     if (served > 20 * kChunk && !went_down) down = went_down = true;
-    return HttpResponse{206, "application/octet-stream", data.substr(first, len)};
-  };
+    return Partial(data, first, len);
+  });
   options_.max_consecutive_failures = 3;
   std::vector<uint64_t> progress;
-  EXPECT_THAT(FetchBlob(*replica_, **store, v, get, options_, nullptr),
+  FetchReport first_run;
+  EXPECT_THAT(FetchBlob(*replica_, **store, v, get, options_, nullptr, &first_run),
               StatusIs(Code::kUnavailable, HasSubstr("fetch again to resume")));
+  EXPECT_EQ(first_run.resumed_from, 0U);
+  EXPECT_GT(first_run.bytes_received, 0U);
   EXPECT_FALSE(*(*store)->Has(v.sha256));
   // A restart: a new downloader resumes after the whole chunks kept on disk.
   down = false;
   const uint64_t before_restart = served;
-  CAIRN_ASSERT_OK(FetchBlob(*replica_, **store, v, get, options_,
-                            [&](uint64_t done, uint64_t) { progress.push_back(done); }));
+  FetchReport second_run;
+  CAIRN_ASSERT_OK(FetchBlob(
+      *replica_, **store, v, get, options_,
+      [&](uint64_t done, uint64_t) { progress.push_back(done); }, &second_run));
+  // The restart asks only for what the first run did not keep (its whole chunks).
+  EXPECT_EQ(second_run.resumed_from, first_run.bytes_received / kChunk * kChunk);
+  EXPECT_EQ(second_run.bytes_received, video.size() - second_run.resumed_from);
   EXPECT_GT(cuts, 3);
   // Every byte once, plus at most the part of a chunk that was not whole at the restart.
   EXPECT_LE(served, video.size() + kChunk);
@@ -493,16 +601,85 @@ TEST_F(BlobSyncTest, FetchResumesAfterCutsAndKeepsOnlyAVerifiedBlob) {
   EvidenceRef wrong = v;
   wrong.sha256 = Sha256Of("another blob");
   server_.blobs[Sha256Hex(wrong.sha256)].data = video;
-  const RangeTransport liar = [&](const HttpRequest&, std::string_view range) {
-    uint64_t first = 0;
-    uint64_t last = 0;
-    std::sscanf(std::string(range).c_str(), "bytes=%lu-%lu", &first, &last);
-    return Result<HttpResponse>(
-        HttpResponse{206, "application/octet-stream", video.substr(first, last - first + 1)});
-  };
+  FunctionTransport liar([&](const HttpRequest& request) -> Result<HttpResponse> {
+    const auto [first, last] = AskedRange(request);
+    return Partial(video, first, last - first + 1);
+  });
   EXPECT_THAT(FetchBlob(*replica_, **store, wrong, liar, options_, nullptr),
               StatusIs(Code::kDataLoss, HasSubstr("not to their name")));
   EXPECT_FALSE(*(*store)->Has(wrong.sha256));
+}
+
+TEST_F(BlobSyncTest, FetchRefusesBytesOtherThanAskedForAndKeepsWhatItHad) {
+  const std::string video = RandomBytes(40 * kChunk + 5, 17);
+  const EvidenceRef v{Sha256Of(video), video.size(), "video/mp4"};
+  TempDir other;
+  FixedKey key;
+  auto store = BlobStore::Open(other.File("blobs"), key, Env{&clock_, &random_});
+  ASSERT_THAT(store.status(), IsOk());
+
+  // The first range is served right, then the server answers with a part that starts one chunk
+  // further than asked: refused, and the first range stays.
+  int answers = 0;
+  FunctionTransport shifted([&](const HttpRequest& request) -> Result<HttpResponse> {
+    const auto [first, last] = AskedRange(request);
+    if (answers++ == 0) return Partial(video, first, last - first + 1);
+    return Partial(video, first + kChunk, last - first + 1);
+  });
+  FetchReport report;
+  EXPECT_THAT(FetchBlob(*replica_, **store, v, shifted, options_, nullptr, &report),
+              StatusIs(Code::kInternal, HasSubstr("were asked for")));
+  EXPECT_EQ(report.bytes_received, BlobDownloader::kInitialRangeBytes)
+      << "only the answer that was taken counts";
+
+  // A 206 without a Content-Range is not taken either.
+  FunctionTransport bare([&](const HttpRequest& request) -> Result<HttpResponse> {
+    const auto [first, last] = AskedRange(request);
+    return HttpResponse{206, "application/octet-stream", video.substr(first, last - first + 1)};
+  });
+  EXPECT_THAT(FetchBlob(*replica_, **store, v, bare, options_, nullptr, &report),
+              StatusIs(Code::kInternal, HasSubstr("Content-Range")));
+  EXPECT_EQ(report.resumed_from, BlobDownloader::kInitialRangeBytes);
+
+  // A server that holds another size under the name.
+  FunctionTransport longer([&](const HttpRequest& request) -> Result<HttpResponse> {
+    const auto [first, last] = AskedRange(request);
+    return Partial(video + "tail", first, last - first + 1);
+  });
+  EXPECT_THAT(FetchBlob(*replica_, **store, v, longer, options_, nullptr, &report),
+              StatusIs(Code::kDataLoss, HasSubstr("the evidence item says")));
+
+  // Not on the server: says what to do.
+  FunctionTransport missing([&](const HttpRequest&) -> Result<HttpResponse> {
+    v1::Error error;
+    error.set_code("not_found");
+    error.set_message("no blob " + Sha256Hex(v.sha256) + " in this account");
+    return HttpResponse{404, "application/x-protobuf", error.SerializeAsString()};
+  });
+  EXPECT_THAT(FetchBlob(*replica_, **store, v, missing, options_, nullptr, &report),
+              StatusIs(Code::kNotFound, HasSubstr("sync that device")));
+  EXPECT_FALSE(*(*store)->Has(v.sha256));
+
+  // A good server then: the fetch resumes after the first range and asks for the rest only.
+  std::vector<std::string> ranges;
+  FunctionTransport good([&](const HttpRequest& request) -> Result<HttpResponse> {
+    ranges.push_back(request.range);
+    const auto [first, last] = AskedRange(request);
+    return Partial(video, first, std::min<uint64_t>(last, video.size() - 1) - first + 1);
+  });
+  CAIRN_ASSERT_OK(FetchBlob(*replica_, **store, v, good, options_, nullptr, &report));
+  EXPECT_EQ(report.resumed_from, BlobDownloader::kInitialRangeBytes);
+  EXPECT_EQ(report.bytes_received, video.size() - BlobDownloader::kInitialRangeBytes);
+  ASSERT_FALSE(ranges.empty());
+  EXPECT_EQ(ranges.front(), "bytes=" + std::to_string(BlobDownloader::kInitialRangeBytes) + "-" +
+                                std::to_string(2 * BlobDownloader::kInitialRangeBytes - 1));
+  EXPECT_TRUE(*(*store)->Has(v.sha256));
+
+  // Held now: nothing is asked.
+  ranges.clear();
+  CAIRN_ASSERT_OK(FetchBlob(*replica_, **store, v, good, options_, nullptr, &report));
+  EXPECT_TRUE(report.already_held);
+  EXPECT_TRUE(ranges.empty());
 }
 
 }  // namespace

@@ -69,6 +69,11 @@ std::string Chomp(std::string text) {
 
 }  // namespace
 
+Result<pid_t> StartProgram(const std::vector<std::string>& argv, const std::string& out_path,
+                           const std::string& err_path) {
+  return Spawn(argv, out_path, err_path);
+}
+
 std::string ExitInfo::ToString() const {
   return exited ? "exit code " + std::to_string(code) : "signal " + std::to_string(code);
 }
@@ -192,10 +197,11 @@ Status ServerProcess::StartOn(uint16_t port) {
   std::filesystem::remove(port_file, ec);
   stdout_path_ = work_dir_ + "/server-" + std::to_string(starts_) + ".out";
   stderr_path_ = work_dir_ + "/server-" + std::to_string(starts_) + ".err";
-  const std::vector<std::string> argv = {CAIRN_SERVER_BINARY, "--data",
-                                         data_dir_,           "serve",
-                                         "--listen",          "127.0.0.1:" + std::to_string(port),
-                                         "--port-file",       port_file};
+  std::vector<std::string> argv = {CAIRN_SERVER_BINARY, "--data",
+                                   data_dir_,           "serve",
+                                   "--listen",          "127.0.0.1:" + std::to_string(port),
+                                   "--port-file",       port_file};
+  argv.insert(argv.end(), serve_args_.begin(), serve_args_.end());
   CAIRN_ASSIGN_OR_RETURN(const pid_t pid, Spawn(argv, stdout_path_, stderr_path_));
 
   // The server writes the port file (atomically) once it listens, after printing the

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cairn/ids.h"
@@ -51,6 +52,12 @@ Result<ProgramResult> RunProgram(const std::vector<std::string>& argv,
                                  const std::string& scratch_dir,
                                  std::chrono::milliseconds timeout = std::chrono::seconds(120));
 
+// Starts `argv` (argv[0] a path) with stdin from /dev/null and stdout and stderr into the given
+// files, and returns its pid at once (for tests that signal a client mid-run); reap it with
+// WaitForExit.
+Result<pid_t> StartProgram(const std::vector<std::string>& argv, const std::string& out_path,
+                           const std::string& err_path);
+
 // Waits for `pid` to end, polling; nullopt if it is still running after `timeout`.
 std::optional<ExitInfo> WaitForExit(pid_t pid, std::chrono::milliseconds timeout);
 
@@ -76,6 +83,9 @@ class ServerProcess {
   Result<std::string> DeviceIdByName(const std::string& device_name);
   // `catalog publish FILE`: the catalog actor publishes a catalog text file to every device.
   Status PublishCatalog(const std::string& catalog_file);
+
+  // Extra arguments for every later `serve` (e.g. {"--config", FILE}).
+  void SetServeArgs(std::vector<std::string> args) { serve_args_ = std::move(args); }
 
   // Starts `serve` and returns once it listens. The first start takes any free port; later
   // starts ask for the previous port and fall back to a free one if it is taken.
@@ -115,6 +125,7 @@ class ServerProcess {
   int starts_ = 0;
   std::string stdout_path_;
   std::string stderr_path_;
+  std::vector<std::string> serve_args_;
 };
 
 // Read-only queries on a server's SQLite store (decision 0008's `changes` table), opened per

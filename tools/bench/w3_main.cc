@@ -132,6 +132,15 @@ class TimedTransport final : public Transport {
     last_ = Clock::now();
     return response;
   }
+  bool StreamsBodies() const override { return inner_.StreamsBodies(); }
+  Result<HttpResponse> RoundTripStreamed(const HttpRequest& head, uint64_t body_size,
+                                         BodySource& body) override {
+    if (!first_) first_ = Clock::now();
+    ++requests_;
+    Result<HttpResponse> response = inner_.RoundTripStreamed(head, body_size, body);
+    last_ = Clock::now();
+    return response;
+  }
   double ElapsedMs() const {
     if (!first_) return 0;
     return std::chrono::duration<double, std::milli>(last_ - *first_).count();
@@ -294,6 +303,11 @@ v1::BlobStatus BlobStatusOf(Transport& transport, const std::string& token,
                             const std::string& hex) {
   HttpRequest request{"GET", "/v1/blobs/" + hex + "/status", "Bearer " + token, "", ""};
   HttpResponse response = Check(transport.RoundTrip(request), "GET blob status");
+  // 503 while a cut request is still taking in the bytes that were on their way: ask again.
+  for (int i = 0; i < 100 && response.status == 503; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    response = Check(transport.RoundTrip(request), "GET blob status");
+  }
   if (response.status != 200) Die("GET blob status: " + StatusFromHttp(response).ToString());
   v1::BlobStatus status;
   if (!status.ParseFromString(response.body)) Die("GET blob status: not a BlobStatus");

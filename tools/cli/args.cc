@@ -12,25 +12,12 @@ struct OptionSpec {
 };
 
 // Every option any command knows. Which command accepts which is in command_table.cc.
-constexpr std::array<OptionSpec, 18> kOptions = {{
-    {"home", true},
-    {"json", false},
-    {"help", false},
-    {"limit", true},
-    {"sha256", true},
-    {"size", true},
-    {"type", true},
-    {"caption", true},
-    {"version", false},
-    {"server", true},
-    {"enrol", true},
-    {"pin", true},
-    {"ca-file", true},
-    {"device-name", true},
-    {"pursuit", true},
-    {"requirement", true},
-    {"metered", false},
-    {"allow-large", false},
+constexpr std::array<OptionSpec, 19> kOptions = {{
+    {"home", true},     {"json", false},        {"help", false},   {"limit", true},
+    {"sha256", true},   {"size", true},         {"type", true},    {"caption", true},
+    {"version", false}, {"server", true},       {"enrol", true},   {"pin", true},
+    {"ca-file", true},  {"device-name", true},  {"pursuit", true}, {"requirement", true},
+    {"metered", false}, {"allow-large", false}, {"out", true},
 }};
 
 const OptionSpec* FindOption(std::string_view name) {

@@ -12,6 +12,7 @@ namespace cairn::cli {
 // cmd_catalog.cc
 int RunCatalogPublish(Invocation& inv);
 int RunCatalogList(Invocation& inv);
+int RunCatalogSearch(Invocation& inv);
 int RunCatalogShow(Invocation& inv);
 
 // cmd_pursuit.cc
@@ -26,6 +27,9 @@ int RunSubmit(Invocation& inv);
 
 // cmd_capture.cc
 int RunCapture(Invocation& inv);
+
+// cmd_evidence_fetch.cc
+int RunEvidenceFetch(Invocation& inv);
 
 // cmd_store.cc
 int RunInit(Invocation& inv);

@@ -13,10 +13,12 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -201,6 +203,11 @@ struct BeastTransport::Impl {
 
   Status Connect();
   Result<HttpResponse> Exchange(http::request<http::string_body>& request, bool* may_retry);
+  Result<HttpResponse> ReadAnswer(std::string_view target, bool* may_retry);
+  Result<HttpResponse> ExchangeStreamed(http::request<http::empty_body>& head, uint64_t body_size,
+                                        Transport::BodySource& body, bool* may_retry);
+  Result<HttpResponse> RoundTripStreamed(const HttpRequest& head, uint64_t body_size,
+                                         Transport::BodySource& body);
   Result<HttpResponse> RoundTrip(const HttpRequest& request);
 };
 
@@ -315,6 +322,13 @@ Result<HttpResponse> BeastTransport::Impl::Exchange(http::request<http::string_b
                                      : "sending the request failed (" + ec.message() + ")");
   }
 
+  return ReadAnswer(request.target(), may_retry);
+}
+
+// Reads the answer to the request just sent on `stream`, under the timer the caller set.
+Result<HttpResponse> BeastTransport::Impl::ReadAnswer(std::string_view target, bool* may_retry) {
+  const std::string timeout_text = "no answer within " + FormatDuration(options.request_timeout);
+  beast::error_code ec;
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(kMaxResponseBytes);
@@ -327,8 +341,8 @@ Result<HttpResponse> BeastTransport::Impl::Exchange(http::request<http::string_b
   received.fetch_add(read, std::memory_order_relaxed);
   if (ec) {
     if (ec == http::error::body_limit) {
-      return ResourceExhausted("the answer from " + address.origin + " to " +
-                               std::string(request.target()) + " is larger than 64 MiB");
+      return ResourceExhausted("the answer from " + address.origin + " to " + std::string(target) +
+                               " is larger than 64 MiB");
     }
     // Nothing of the answer arrived: a reused connection the server had already closed.
     *may_retry = !IsTimeout(ec) && read == 0 && buffer.size() == 0 && !parser.got_some();
@@ -344,6 +358,7 @@ Result<HttpResponse> BeastTransport::Impl::Exchange(http::request<http::string_b
   HttpResponse response;
   response.status = static_cast<int>(message.result_int());
   response.content_type = std::string(message[http::field::content_type]);
+  response.content_range = std::string(message[http::field::content_range]);
   std::string_view encoding = message[http::field::content_encoding];
   if (!message.keep_alive()) Close();
   if (encoding.empty() || beast::iequals(encoding, "identity")) {
@@ -352,7 +367,7 @@ Result<HttpResponse> BeastTransport::Impl::Exchange(http::request<http::string_b
     auto decoded = ZstdDecompress(message.body(), kMaxResponseBytes);
     if (!decoded.ok()) {
       return decoded.status().Annotate("the zstd answer from " + address.origin + " to " +
-                                       std::string(request.target()));
+                                       std::string(target));
     }
     response.body = std::move(decoded).value();
   } else {
@@ -360,6 +375,94 @@ Result<HttpResponse> BeastTransport::Impl::Exchange(http::request<http::string_b
                     std::string(encoding) + "\", which was not asked for (only zstd is)");
   }
   return response;
+}
+
+Result<HttpResponse> BeastTransport::Impl::ExchangeStreamed(http::request<http::empty_body>& head,
+                                                            uint64_t body_size,
+                                                            Transport::BodySource& body,
+                                                            bool* may_retry) {
+  *may_retry = false;
+  auto& tcp_layer = beast::get_lowest_layer(*stream);
+  // Each write has the whole request timeout: a long body is bounded by progress, not by its
+  // total time (a blob of many MiB over a slow link).
+  tcp_layer.expires_after(options.request_timeout);
+  const std::string timeout_text = "no progress within " + FormatDuration(options.request_timeout);
+  beast::error_code ec;
+  size_t written = 0;
+  http::request_serializer<http::empty_body> serializer(head);
+  http::async_write_header(*stream, serializer, [&](beast::error_code write_ec, size_t n) {
+    ec = write_ec;
+    written = n;
+  });
+  Drive();
+  sent.fetch_add(written, std::memory_order_relaxed);
+  if (ec) {
+    *may_retry = !IsTimeout(ec);  // nothing of the body was taken yet
+    return Unreachable(IsTimeout(ec) ? timeout_text
+                                     : "sending the request failed (" + ec.message() + ")");
+  }
+  uint64_t left = body_size;
+  std::string piece;
+  while (true) {
+    CAIRN_RETURN_IF_ERROR(body.Next(&piece));
+    if (piece.empty()) break;
+    if (piece.size() > left) {
+      Close();
+      return Internal("the body of " + std::string(head.target()) + " is longer than the " +
+                      std::to_string(body_size) + " bytes announced");
+    }
+    tcp_layer.expires_after(options.request_timeout);
+    asio::async_write(*stream, asio::buffer(piece), [&](beast::error_code write_ec, size_t n) {
+      ec = write_ec;
+      written = n;
+    });
+    Drive();
+    sent.fetch_add(written, std::memory_order_relaxed);
+    if (ec) {
+      // The server may have answered before the whole body (a refusal) and closed.
+      return Unreachable(IsTimeout(ec) ? timeout_text
+                                       : "sending the request failed (" + ec.message() + ")");
+    }
+    left -= piece.size();
+  }
+  if (left != 0) {
+    Close();
+    return Internal("the body of " + std::string(head.target()) + " ended " + std::to_string(left) +
+                    " bytes short of the " + std::to_string(body_size) + " announced");
+  }
+  tcp_layer.expires_after(options.request_timeout);
+  bool ignored = false;
+  return ReadAnswer(head.target(), &ignored);
+}
+
+Result<HttpResponse> BeastTransport::Impl::RoundTripStreamed(const HttpRequest& in,
+                                                             uint64_t body_size,
+                                                             Transport::BodySource& body) {
+  http::verb verb = http::string_to_verb(in.method);
+  if (verb == http::verb::unknown) {
+    return InvalidArgument("unknown HTTP method \"" + in.method + "\"");
+  }
+  if (in.target.empty() || in.target.front() != '/') {
+    return InvalidArgument("HTTP target \"" + in.target + "\" must start with /");
+  }
+  http::request<http::empty_body> head{verb, in.target, 11};
+  head.set(http::field::host, address.host_header);
+  head.set(http::field::user_agent, "cairn/" CAIRN_VERSION);
+  head.set(http::field::accept_encoding, "zstd");
+  if (!in.content_type.empty()) head.set(http::field::content_type, in.content_type);
+  if (!in.authorization.empty()) head.set(http::field::authorization, in.authorization);
+  head.keep_alive(true);
+  head.content_length(body_size);
+
+  for (int attempt = 0;; ++attempt) {
+    const bool reused = stream != nullptr;
+    if (!reused) CAIRN_RETURN_IF_ERROR(Connect());
+    bool may_retry = false;
+    Result<HttpResponse> result = ExchangeStreamed(head, body_size, body, &may_retry);
+    if (result.ok()) return result;
+    Close();
+    if (!reused || attempt > 0 || !may_retry) return result;
+  }
 }
 
 Result<HttpResponse> BeastTransport::Impl::RoundTrip(const HttpRequest& in) {
@@ -376,6 +479,13 @@ Result<HttpResponse> BeastTransport::Impl::RoundTrip(const HttpRequest& in) {
   request.set(http::field::accept_encoding, "zstd");
   if (!in.content_type.empty()) request.set(http::field::content_type, in.content_type);
   if (!in.authorization.empty()) request.set(http::field::authorization, in.authorization);
+  if (!in.range.empty()) {
+    // Made by the engine, but a header value must stay one line whatever it holds.
+    if (in.range.find_first_of("\r\n") != std::string::npos) {
+      return InvalidArgument("the Range header of " + in.target + " holds a line break");
+    }
+    request.set(http::field::range, in.range);
+  }
   request.keep_alive(true);
   // Raw bytes (evidence chunks) are sent as they are: media does not compress, and the blob
   // routes take no Content-Encoding.
@@ -453,6 +563,19 @@ Result<std::unique_ptr<BeastTransport>> BeastTransport::Create(TransportOptions 
 Result<HttpResponse> BeastTransport::RoundTrip(const HttpRequest& request) {
   try {
     return impl_->RoundTrip(request);
+  } catch (const std::exception& e) {
+    try {
+      impl_->Close();
+    } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): already failing
+    }
+    return Internal(std::string("transport failure: ") + e.what());
+  }
+}
+
+Result<HttpResponse> BeastTransport::RoundTripStreamed(const HttpRequest& head, uint64_t body_size,
+                                                       BodySource& body) {
+  try {
+    return impl_->RoundTripStreamed(head, body_size, body);
   } catch (const std::exception& e) {
     try {
       impl_->Close();

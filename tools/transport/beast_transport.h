@@ -6,7 +6,8 @@
 // before any byte of the answer arrived (the server closed the idle connection) is sent once more
 // on a fresh connection; every sync request is idempotent, so that is safe. Bodies of 1 KiB and
 // more go out zstd-compressed when that makes them smaller; zstd answers are decompressed, both
-// bounded at 64 MiB.
+// bounded at 64 MiB. A request's `range` goes out as its Range header, and an answer's
+// Content-Range comes back in `content_range` (ranged blob downloads).
 //
 // Trust: a `pin_sha256` (SHA-256 of the server's leaf certificate, DER) is matched exactly and
 // the host name is not checked — it is how a self-signed server is trusted. Otherwise the chain is
@@ -62,6 +63,12 @@ class BeastTransport final : public Transport {
   BeastTransport& operator=(const BeastTransport&) = delete;
 
   Result<HttpResponse> RoundTrip(const HttpRequest& request) override;
+  // Streams the body: the header, then each piece as `body` makes it, each write under the
+  // request timeout; then the answer. Retried on a fresh connection only when the header could
+  // not be sent on a reused one (no piece was taken yet).
+  bool StreamsBodies() const override { return true; }
+  Result<HttpResponse> RoundTripStreamed(const HttpRequest& head, uint64_t body_size,
+                                         BodySource& body) override;
 
   // HTTP bytes written and read, headers included, bodies as they travel (compressed); TLS record
   // overhead and handshakes are not counted.

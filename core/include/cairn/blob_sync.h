@@ -7,19 +7,25 @@
 // in the BlobStore and not yet known to be on the server, is offered (PUT, with every chunk's
 // hash); the server answers what it holds and the uploader streams the missing chunks in order,
 // several per request (16 at first, doubling to 64 = 4 MiB while requests succeed, back to 1
-// after a failure). After any failed request it asks the server where to resume (GET status)
-// and never guesses, so an interruption costs at most the chunk that was cut. Blobs go smallest
-// first, those a submission names before the others; the caller syncs changes before blobs
-// (text before media).
+// after a failure). Over a transport that streams bodies (Transport::StreamsBodies) the chunks
+// of a request are not gathered: the body is made while it is sent (decrypting 1 MiB at a time)
+// and requests grow 4x per answer up to the whole blob, so the sender never waits for the
+// server's durability work between requests; the server makes what it verified durable as it
+// goes and reports only durable counts. After any failed request it asks the server where to
+// resume (GET status) and never guesses, so an interruption costs at most the chunk that was
+// cut. Blobs go smallest first, those a submission names before the others; the caller syncs
+// changes before blobs (text before media).
 //
 // "Known uploaded" is a replica setting "blob.up.<first 56 hex digits>" holding the full hex
 // name, written once the server says the blob is present. It lives with the account's data (a
 // store belongs to one account), so a store made again for another account uploads everything
 // again; and it only saves a request: without it the offer is answered "present" at zero bytes.
 //
-// Download. FetchBlob asks for ranges (Range: bytes=a-b), appends them to a BlobWriter that
-// resumes after the whole chunks a previous attempt kept, and counts the blob as held only once
-// its SHA-256 matches its name.
+// Download. FetchBlob asks for ranges (HttpRequest::range, "bytes=a-b"), checks each answer's
+// Content-Range, appends the bytes to a BlobWriter made durable after every answer, which a
+// later run resumes after the whole chunks kept, and counts the blob as held only once its
+// SHA-256 matches its name. An interrupted fetch therefore asks again for at most the range
+// that was in flight.
 //
 // Thread-safety: the engines borrow their Replica and BlobStore and share their thread rule (one
 // thread). UploadControl's flags may be set from any thread or a signal handler.
@@ -78,6 +84,9 @@ struct BlobUploadProgress {
   BlobUploadPhase phase = BlobUploadPhase::kQueued;
   // Bytes the server holds verified, from its own answer.
   uint64_t done_bytes = 0;
+  // Chunk bytes of the streamed request in flight handed to the transport so far (not yet
+  // acknowledged: they count only once the server's answer moves done_bytes).
+  uint64_t sending_bytes = 0;
 };
 
 struct UploadProgress {
@@ -108,6 +117,9 @@ class BlobUploader {
  public:
   static constexpr uint64_t kInitialBatchChunks = 16;
   static constexpr uint64_t kMaxBatchChunks = 64;
+  // With streamed bodies: up to 1 GiB per request, made 1 MiB at a time.
+  static constexpr uint64_t kMaxStreamedBatchChunks = 16384;
+  static constexpr uint64_t kStreamPieceChunks = 16;
 
   // Finds the blobs to upload. REQUIRES: the replica is enrolled.
   static Result<BlobUploader> Start(Replica& replica, BlobStore& store, UploadPolicy policy);
@@ -122,6 +134,20 @@ class BlobUploader {
   // server where to resume.
   void HandleFailure(const Status& status);
 
+  // From now on a chunk request comes with an empty body: it is streamed_body_bytes() long and
+  // is read from body() while it is sent. Batches then grow per answer up to
+  // `max_batch_chunks` (4x when that is above kMaxBatchChunks, else 2x).
+  void StreamChunkBodies(uint64_t max_batch_chunks);
+  // The body of the chunk request just returned by NextRequest; 0 for other requests.
+  uint64_t streamed_body_bytes() const { return streamed_body_bytes_; }
+  // Reads the chunks of that request, kStreamPieceChunks at a time. Valid until the next call
+  // of NextRequest; the uploader must not move meanwhile.
+  Transport::BodySource& body();
+  // The device's copy of the blob could not be read for the streamed body (body() failed): the
+  // blob fails with that reason, and the others go on.
+  bool body_failed() const { return !body_status_.ok(); }
+  void HandleBodyFailure();
+
   const UploadProgress& progress() const { return progress_; }
   const UploadReport& report() const { return report_; }
   UploadReport& mutable_report() { return report_; }
@@ -130,6 +156,14 @@ class BlobUploader {
 
  private:
   enum class Step : uint8_t { kPrepare, kOffer, kStatus, kChunks };
+
+  // body(): the chunks [next_chunk_, next_chunk_ + in_flight_chunks_) of the current blob.
+  class ChunkBody final : public Transport::BodySource {
+   public:
+    Status Next(std::string* piece) override;
+    BlobUploader* owner = nullptr;
+  };
+
   BlobUploader(Replica& replica, BlobStore& store, std::string token);
   Status ApplyStatus(const std::string& body);
   void FailBlob(Status status);
@@ -154,10 +188,17 @@ class BlobUploader {
   static constexpr int kMaxStalls = 10;
   int consecutive_failures_ = 0;
   std::string chunk_;  // reused chunk buffer
+  bool stream_ = false;
+  uint64_t max_batch_ = kMaxBatchChunks;
+  uint64_t streamed_body_bytes_ = 0;
+  uint64_t streamed_next_ = 0;  // the next chunk body() reads
+  Status body_status_;
+  ChunkBody body_;
 };
 
-// Set from anywhere (another thread, a signal handler); checked between requests, so a request
-// in flight (at most 4 MiB) completes first.
+// Set from anywhere (another thread, a signal handler); checked between requests and, in a
+// streamed request, between its 1 MiB pieces (the request is then cut; the server keeps every
+// whole chunk it verified).
 struct UploadControl {
   std::atomic<bool> pause{false};
   std::atomic<bool> cancel{false};
@@ -182,58 +223,66 @@ Status RunBlobUploads(Replica& replica, BlobStore& store, Transport& transport,
                       const BlobTransferOptions& options, const UploadProgressCallback& progress,
                       UploadReport* report);
 
-// One ranged GET of the downloader: `request` must be sent with the header
-// "Range: <range_header()>".
-struct RangedRequest {
-  HttpRequest request;
-  uint64_t first = 0;  // inclusive
-  uint64_t last = 0;   // inclusive
-  std::string range_header() const {
-    return "bytes=" + std::to_string(first) + "-" + std::to_string(last);
-  }
+// What one FetchBlob run did.
+struct FetchReport {
+  bool already_held = false;    // the store had the blob: nothing was asked
+  uint64_t resumed_from = 0;    // plaintext bytes kept from an earlier, interrupted fetch
+  uint64_t bytes_received = 0;  // body bytes of the answers taken in this run
+  uint64_t requests = 0;
+  uint64_t failed_requests = 0;  // requests with no answer, or a retryable error answer
 };
 
-// Fetches a blob of another device (or an assessor's view) into the store.
+// Fetches a blob of another device of the same account (later an assessor's view) into the
+// store, in ranged GETs: 1 MiB at first, doubling to 4 MiB while answers come, back to one
+// chunk after a failure. Every 206 must carry a Content-Range for exactly the bytes asked for
+// (or a prefix of them) and the blob's size; anything else ends the fetch with an error and
+// keeps what was verified before.
 class BlobDownloader {
  public:
-  static constexpr uint64_t kMaxRangeBytes = BlobUploader::kMaxBatchChunks * kBlobChunkBytes;
+  static constexpr uint64_t kInitialRangeBytes = uint64_t{16} * kBlobChunkBytes;
+  static constexpr uint64_t kMaxRangeBytes = uint64_t{64} * kBlobChunkBytes;
 
   // REQUIRES: the replica is enrolled.
   static Result<BlobDownloader> Start(Replica& replica, BlobStore& store, const EvidenceRef& ref);
 
-  // nullopt once the blob is held (verified and in place).
-  Result<std::optional<RangedRequest>> NextRequest();
+  // The next ranged GET (its `range` is "bytes=a-b"), or nullopt once the blob is held
+  // (verified against its name and in place).
+  Result<std::optional<HttpRequest>> NextRequest();
   Status HandleResponse(const HttpResponse& response);
   void HandleFailure(const Status& status);
 
   uint64_t received() const;
   uint64_t size() const { return ref_.size; }
+  const FetchReport& report() const { return report_; }
   int consecutive_failures() const { return consecutive_failures_; }
 
  private:
   BlobDownloader(Replica& replica, BlobStore& store, EvidenceRef ref, std::string token,
                  std::unique_ptr<BlobWriter> writer);
+  Status CheckContentRange(const HttpResponse& response, uint64_t body_size) const;
 
   Replica* replica_;
   BlobStore* store_;
   EvidenceRef ref_;
   std::string token_;
   std::unique_ptr<BlobWriter> writer_;  // null once done
-  uint64_t range_bytes_ = BlobUploader::kInitialBatchChunks * kBlobChunkBytes;
+  uint64_t range_bytes_ = kInitialRangeBytes;
   uint64_t in_flight_first_ = 0;
   uint64_t in_flight_last_ = 0;
   int consecutive_failures_ = 0;
+  FetchReport report_;
 };
 
-// Sends a GET with a Range header. HttpRequest carries no extra headers yet, so the downloader
-// is driven through this seam (the CLI has no fetch command until the transport can send it).
-using RangeTransport =
-    std::function<Result<HttpResponse>(const HttpRequest& request, std::string_view range)>;
+using FetchProgressCallback = std::function<void(uint64_t received, uint64_t size)>;
 
-// Fetches `ref` into the store, resuming a partial download; progress is (received, size).
-Status FetchBlob(Replica& replica, BlobStore& store, const EvidenceRef& ref,
-                 const RangeTransport& transport, const BlobTransferOptions& options,
-                 const std::function<void(uint64_t, uint64_t)>& progress);
+// Fetches `ref` into the store over `transport`, resuming a partial download. Fills `*report`
+// (if not null) whatever happens. Unavailable when the server stayed unreachable and Aborted
+// when the control said stop (what was received is kept either way: fetch again to resume);
+// NotFound when the server does not hold the blob; DataLoss when the bytes do not hash to the
+// name (the partial download is then deleted).
+Status FetchBlob(Replica& replica, BlobStore& store, const EvidenceRef& ref, Transport& transport,
+                 const BlobTransferOptions& options, const FetchProgressCallback& progress,
+                 FetchReport* report = nullptr);
 
 }  // namespace cairn
 

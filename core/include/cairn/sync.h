@@ -37,6 +37,8 @@ struct HttpRequest {
   std::string authorization;
   std::string content_type = "application/x-protobuf";
   std::string body;
+  // A Range header ("bytes=0-1048575") for a ranged GET of a blob, or empty for none.
+  std::string range = {};
 };
 
 // The answer, body already decompressed by the transport.
@@ -44,6 +46,8 @@ struct HttpResponse {
   int status = 0;
   std::string content_type;
   std::string body;
+  // The Content-Range header of a 206 ("bytes 0-1048575/52428800"), or empty.
+  std::string content_range = {};
 };
 
 // Carries one request to the server and brings back its answer. A transport reports failures to
@@ -53,6 +57,36 @@ class Transport {
  public:
   virtual ~Transport() = default;
   virtual Result<HttpResponse> RoundTrip(const HttpRequest& request) = 0;
+
+  // A request body made piece by piece while it is sent, so that a body of many MiB (evidence
+  // chunks) never sits in memory whole and the next piece is made while the last one travels.
+  class BodySource {
+   public:
+    virtual ~BodySource() = default;
+    // Replaces `*piece` with the next bytes of the body; leaves it empty once the body is done.
+    virtual Status Next(std::string* piece) = 0;
+  };
+
+  // True when RoundTripStreamed sends pieces as they are made; false when it gathers the whole
+  // body first (then callers should keep bodies small).
+  virtual bool StreamsBodies() const { return false; }
+
+  // Sends `head` (its body ignored) with a body of exactly `body_size` bytes from `body`, sent
+  // as is (never compressed). An error of `body` is returned as it is and the request is not
+  // completed. This default gathers the body and calls RoundTrip.
+  virtual Result<HttpResponse> RoundTripStreamed(const HttpRequest& head, uint64_t body_size,
+                                                 BodySource& body) {
+    HttpRequest whole = head;
+    whole.body.clear();
+    whole.body.reserve(body_size);
+    std::string piece;
+    while (true) {
+      if (Status s = body.Next(&piece); !s.ok()) return s;
+      if (piece.empty()) break;
+      whole.body += piece;
+    }
+    return RoundTrip(whole);
+  }
 };
 
 // What the device knows of its server, kept in the store.

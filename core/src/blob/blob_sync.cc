@@ -1,7 +1,9 @@
 #include "cairn/blob_sync.h"
 
 #include <algorithm>
+#include <charconv>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -76,6 +78,36 @@ void Sleep(const BlobTransferOptions& options, int failures) {
 struct Candidate {
   BlobUploadProgress blob;
   bool submitted = false;
+};
+
+// The uploader's streamed body, checked between pieces for pause and cancel (the request is
+// then cut: the server keeps every whole chunk it verified) and reported as progress.
+class StoppableBody final : public Transport::BodySource {
+ public:
+  StoppableBody(BlobUploader& uploader, const UploadControl* control,
+                const UploadProgressCallback& progress)
+      : uploader_(uploader), control_(control), progress_(progress) {}
+
+  Status Next(std::string* piece) override {
+    if (control_ != nullptr && (control_->cancel.load() || control_->pause.load())) {
+      stopped_ = true;
+      piece->clear();
+      return Status(Code::kAborted, "the upload was stopped");
+    }
+    stopped_ = false;
+    Status s = uploader_.body().Next(piece);
+    if (s.ok() && progress_) progress_(uploader_.progress());
+    return s;
+  }
+
+  // The last request was cut because of the control; cleared by the next piece.
+  bool stopped() const { return stopped_; }
+
+ private:
+  BlobUploader& uploader_;
+  const UploadControl* control_;
+  const UploadProgressCallback& progress_;
+  bool stopped_ = false;
 };
 
 }  // namespace
@@ -207,7 +239,48 @@ void BlobUploader::FinishBlob(bool sent_chunks) {
   UpdateTotals();
 }
 
+void BlobUploader::StreamChunkBodies(uint64_t max_batch_chunks) {
+  stream_ = true;
+  max_batch_ = std::max<uint64_t>(max_batch_chunks, 1);
+}
+
+Transport::BodySource& BlobUploader::body() {
+  body_.owner = this;  // the uploader may have moved since the last request
+  return body_;
+}
+
+Status BlobUploader::ChunkBody::Next(std::string* piece) {
+  BlobUploader& up = *owner;
+  piece->clear();
+  const uint64_t end = up.next_chunk_ + up.in_flight_chunks_;
+  if (up.reader_ == nullptr || up.streamed_next_ >= end) return {};
+  const uint64_t n = std::min(kStreamPieceChunks, end - up.streamed_next_);
+  piece->reserve(n * kBlobChunkBytes);
+  for (uint64_t i = 0; i < n; ++i) {
+    Status s = up.reader_->ReadChunk(up.streamed_next_, &up.chunk_);
+    if (!s.ok()) {
+      up.body_status_ = s;
+      piece->clear();
+      return s;
+    }
+    piece->append(up.chunk_);
+    ++up.streamed_next_;
+  }
+  up.report_.chunk_bytes_sent += piece->size();
+  up.progress_.blobs[up.progress_.current].sending_bytes += piece->size();
+  return {};
+}
+
+void BlobUploader::HandleBodyFailure() {
+  if (body_status_.ok() || progress_.current >= progress_.blobs.size()) return;
+  Status s = std::move(body_status_);
+  body_status_ = Status();
+  progress_.blobs[progress_.current].sending_bytes = 0;
+  FailBlob(std::move(s));
+}
+
 Result<std::optional<HttpRequest>> BlobUploader::NextRequest() {
+  streamed_body_bytes_ = 0;
   while (progress_.current < progress_.blobs.size()) {
     BlobUploadProgress& blob = progress_.blobs[progress_.current];
     if (step_ == Step::kPrepare) {
@@ -256,6 +329,21 @@ Result<std::optional<HttpRequest>> BlobUploader::NextRequest() {
     blob.phase = BlobUploadPhase::kUploading;
     const uint64_t count = reader_->chunk_count();
     in_flight_chunks_ = std::min(batch_, count - next_chunk_);
+    if (stream_) {
+      // The body is read from body() as it is sent.
+      const uint64_t first_byte = next_chunk_ * kBlobChunkBytes;
+      streamed_body_bytes_ =
+          std::min<uint64_t>(blob.size, (next_chunk_ + in_flight_chunks_) * kBlobChunkBytes) -
+          std::min<uint64_t>(blob.size, first_byte);
+      streamed_next_ = next_chunk_;
+      body_status_ = Status();
+      blob.sending_bytes = 0;
+      sent_chunks_ = true;
+      HttpRequest post = Request(
+          "POST", BlobTarget(blob.sha256) + "/chunks/" + std::to_string(next_chunk_), token_);
+      post.content_type = "application/octet-stream";
+      return std::optional<HttpRequest>(std::move(post));
+    }
     std::string body;
     body.reserve(in_flight_chunks_ * kBlobChunkBytes);
     for (uint64_t i = 0; i < in_flight_chunks_; ++i) {
@@ -336,7 +424,9 @@ Status BlobUploader::ApplyStatus(const std::string& body) {
       }
     } else {
       stalls_ = 0;
-      batch_ = std::min(batch_ * 2, kMaxBatchChunks);
+      // Up to the whole blob (a streaming transport), 4x so that a long blob gets there in a
+      // few requests; up to kMaxBatchChunks, 2x.
+      batch_ = std::min(batch_ * (max_batch_ > kMaxBatchChunks ? 4 : 2), max_batch_);
     }
   }
   step_ = Step::kChunks;
@@ -349,6 +439,7 @@ Status BlobUploader::HandleResponse(const HttpResponse& response) {
     return FailedPrecondition("an answer arrived after the upload was done");
   }
   BlobUploadProgress& blob = progress_.blobs[progress_.current];
+  blob.sending_bytes = 0;
   if (response.status == 200) {
     consecutive_failures_ = 0;
     return ApplyStatus(response.body);
@@ -391,6 +482,8 @@ void BlobUploader::HandleFailure(const Status& /*status*/) {
   ++report_.failed_requests;
   ++consecutive_failures_;
   batch_ = 1;
+  if (progress_.current < progress_.blobs.size())
+    progress_.blobs[progress_.current].sending_bytes = 0;
   if (progress_.current < progress_.blobs.size() && step_ != Step::kPrepare) {
     // An offer that got no answer may or may not have arrived; the status says (absent → offer).
     step_ = step_ == Step::kOffer ? Step::kOffer : Step::kStatus;
@@ -408,6 +501,11 @@ Status RunBlobUploads(Replica& replica, BlobStore& store, Transport& transport,
     *report = uploader.report();
     return s;
   };
+  // Stream chunk bodies: over a transport that sends pieces as they are made, requests grow to
+  // the whole blob; otherwise they stay at kMaxBatchChunks (the transport gathers the body).
+  uploader.StreamChunkBodies(transport.StreamsBodies() ? BlobUploader::kMaxStreamedBatchChunks
+                                                       : BlobUploader::kMaxBatchChunks);
+  StoppableBody body(uploader, options.control, progress);
   if (progress) progress(uploader.progress());
   while (true) {
     if (options.control != nullptr && options.control->cancel.load()) {
@@ -427,8 +525,18 @@ Status RunBlobUploads(Replica& replica, BlobStore& store, Transport& transport,
     Result<std::optional<HttpRequest>> request = uploader.NextRequest();
     if (!request.ok()) return finish(request.status());
     if (!request->has_value()) break;
-    Result<HttpResponse> response = transport.RoundTrip(**request);
+    Result<HttpResponse> response =
+        uploader.streamed_body_bytes() > 0
+            ? transport.RoundTripStreamed(**request, uploader.streamed_body_bytes(), body)
+            : transport.RoundTrip(**request);
     request->reset();  // the body can be 4 MiB; do not hold it while waiting below
+    if (uploader.body_failed()) {
+      // The device's copy could not be read: that blob fails, the others go on.
+      uploader.HandleBodyFailure();
+      if (progress) progress(uploader.progress());
+      continue;
+    }
+    if (body.stopped()) continue;  // paused or cancelled mid-body: said at the top of the loop
     if (response.ok()) {
       Status s = uploader.HandleResponse(*response);
       if (!s.ok()) return finish(s);
@@ -457,13 +565,50 @@ Status RunBlobUploads(Replica& replica, BlobStore& store, Transport& transport,
 // ---------------------------------------------------------------------------------------------
 // BlobDownloader
 
+namespace {
+
+// "bytes FIRST-LAST/SIZE" (RFC 9110 14.4); nullopt if it is not that.
+struct ContentRange {
+  uint64_t first = 0;
+  uint64_t last = 0;
+  uint64_t size = 0;
+};
+
+std::optional<uint64_t> ParseDecimal(std::string_view text) {
+  uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
+std::optional<ContentRange> ParseContentRange(std::string_view header) {
+  constexpr std::string_view kBytes = "bytes ";
+  if (!header.starts_with(kBytes)) return std::nullopt;
+  header.remove_prefix(kBytes.size());
+  const size_t dash = header.find('-');
+  const size_t slash = header.find('/');
+  if (dash == std::string_view::npos || slash == std::string_view::npos || slash < dash) {
+    return std::nullopt;
+  }
+  const std::optional<uint64_t> first = ParseDecimal(header.substr(0, dash));
+  const std::optional<uint64_t> last = ParseDecimal(header.substr(dash + 1, slash - dash - 1));
+  const std::optional<uint64_t> size = ParseDecimal(header.substr(slash + 1));
+  if (!first || !last || !size || *last < *first) return std::nullopt;
+  return ContentRange{*first, *last, *size};
+}
+
+}  // namespace
+
 BlobDownloader::BlobDownloader(Replica& replica, BlobStore& store, EvidenceRef ref,
                                std::string token, std::unique_ptr<BlobWriter> writer)
     : replica_(&replica),
       store_(&store),
       ref_(std::move(ref)),
       token_(std::move(token)),
-      writer_(std::move(writer)) {}
+      writer_(std::move(writer)) {
+  report_.already_held = writer_ == nullptr;
+  report_.resumed_from = writer_ != nullptr ? writer_->received() : 0;
+}
 
 Result<BlobDownloader> BlobDownloader::Start(Replica& replica, BlobStore& store,
                                              const EvidenceRef& ref) {
@@ -480,21 +625,46 @@ uint64_t BlobDownloader::received() const {
   return writer_ != nullptr ? writer_->received() : ref_.size;
 }
 
-Result<std::optional<RangedRequest>> BlobDownloader::NextRequest() {
-  if (writer_ == nullptr) return std::optional<RangedRequest>();
+Result<std::optional<HttpRequest>> BlobDownloader::NextRequest() {
+  if (writer_ == nullptr) return std::optional<HttpRequest>();
   if (writer_->received() == ref_.size) {
     CAIRN_RETURN_IF_ERROR(writer_->Finish().status());
     writer_.reset();
+    // The server holds it (it just served it): this device need never offer it.
     CAIRN_RETURN_IF_ERROR(MarkUploaded(*replica_, ref_.sha256));
-    return std::optional<RangedRequest>();
+    return std::optional<HttpRequest>();
   }
-  RangedRequest out;
-  out.first = writer_->received();
-  out.last = std::min(ref_.size, out.first + range_bytes_) - 1;
-  out.request = Request("GET", BlobTarget(ref_.sha256), token_);
-  in_flight_first_ = out.first;
-  in_flight_last_ = out.last;
-  return std::optional<RangedRequest>(std::move(out));
+  in_flight_first_ = writer_->received();
+  in_flight_last_ = std::min(ref_.size, in_flight_first_ + range_bytes_) - 1;
+  HttpRequest request = Request("GET", BlobTarget(ref_.sha256), token_);
+  request.content_type.clear();  // a GET has no body
+  request.range =
+      "bytes=" + std::to_string(in_flight_first_) + "-" + std::to_string(in_flight_last_);
+  ++report_.requests;
+  return std::optional<HttpRequest>(std::move(request));
+}
+
+Status BlobDownloader::CheckContentRange(const HttpResponse& response, uint64_t body_size) const {
+  const std::string name = Sha256Hex(ref_.sha256);
+  const std::optional<ContentRange> range = ParseContentRange(response.content_range);
+  if (!range) {
+    return Internal("the server answered a ranged GET of blob " + name +
+                    " with 206 and Content-Range '" + response.content_range +
+                    "', not 'bytes FIRST-LAST/SIZE'");
+  }
+  if (range->size != ref_.size) {
+    return DataLoss("the server holds " + std::to_string(range->size) + " bytes for blob " + name +
+                    ", but the evidence item says " + std::to_string(ref_.size) +
+                    "; nothing more was kept");
+  }
+  if (range->first != in_flight_first_ || range->last > in_flight_last_ ||
+      range->last - range->first + 1 != body_size) {
+    return Internal("the server sent bytes " + std::to_string(range->first) + "-" +
+                    std::to_string(range->last) + " (" + std::to_string(body_size) +
+                    " in the body) of blob " + name + " where " + std::to_string(in_flight_first_) +
+                    "-" + std::to_string(in_flight_last_) + " were asked for");
+  }
+  return {};
 }
 
 Status BlobDownloader::HandleResponse(const HttpResponse& response) {
@@ -506,20 +676,26 @@ Status BlobDownloader::HandleResponse(const HttpResponse& response) {
   }
   std::string_view body = response.body;
   if (response.status == 200) {
-    // The server ignored the range and sent the whole blob: keep what is new.
+    // The server ignored the range and sent the whole blob: keep the part asked for.
     if (body.size() != ref_.size) {
       return Internal("the server sent " + std::to_string(body.size()) + " bytes for blob " + name +
                       ", which has " + std::to_string(ref_.size));
     }
-    body.remove_prefix(in_flight_first_);
-  } else if (response.status != 206) {
+    body = body.substr(in_flight_first_, in_flight_last_ - in_flight_first_ + 1);
+  } else if (response.status == 206) {
+    CAIRN_RETURN_IF_ERROR(CheckContentRange(response, body.size()));
+  } else if (response.status == 404) {
+    return StatusFromHttp(response).Annotate(
+        "fetching blob " + name +
+        " (the server holds it only once the device that captured it has uploaded it all: "
+        "sync that device, then fetch again)");
+  } else {
     return StatusFromHttp(response).Annotate("fetching blob " + name);
   }
-  if (body.size() > in_flight_last_ - in_flight_first_ + 1) {
-    return Internal("the server sent more of blob " + name + " than was asked");
-  }
   consecutive_failures_ = 0;
+  report_.bytes_received += response.body.size();
   CAIRN_RETURN_IF_ERROR(writer_->Append(body));
+  // Durable before the next range is asked for: a killed process resumes after these bytes.
   CAIRN_RETURN_IF_ERROR(writer_->Sync());
   range_bytes_ = std::min(range_bytes_ * 2, kMaxRangeBytes);
   return {};
@@ -527,40 +703,54 @@ Status BlobDownloader::HandleResponse(const HttpResponse& response) {
 
 void BlobDownloader::HandleFailure(const Status& /*status*/) {
   ++consecutive_failures_;
+  ++report_.failed_requests;
   range_bytes_ = kBlobChunkBytes;
 }
 
-Status FetchBlob(Replica& replica, BlobStore& store, const EvidenceRef& ref,
-                 const RangeTransport& transport, const BlobTransferOptions& options,
-                 const std::function<void(uint64_t, uint64_t)>& progress) {
+Status FetchBlob(Replica& replica, BlobStore& store, const EvidenceRef& ref, Transport& transport,
+                 const BlobTransferOptions& options, const FetchProgressCallback& progress,
+                 FetchReport* report) {
+  FetchReport ignored;
+  if (report == nullptr) report = &ignored;
+  *report = {};
   CAIRN_ASSIGN_OR_RETURN(BlobDownloader downloader, BlobDownloader::Start(replica, store, ref));
+  const auto finish = [&](Status s) {
+    *report = downloader.report();
+    return s;
+  };
+  if (progress) progress(downloader.received(), ref.size);
   while (true) {
     if (options.control != nullptr &&
         (options.control->cancel.load() || options.control->pause.load())) {
-      return Status(Code::kAborted, "the download was stopped at " +
-                                        std::to_string(downloader.received()) + " of " +
-                                        std::to_string(ref.size) + " bytes; fetch again to resume");
+      return finish(Status(
+          Code::kAborted, "the download was stopped at " + std::to_string(downloader.received()) +
+                              " of " + std::to_string(ref.size) + " bytes; fetch again to resume"));
     }
-    CAIRN_ASSIGN_OR_RETURN(std::optional<RangedRequest> request, downloader.NextRequest());
-    if (!request) break;
-    Result<HttpResponse> response = transport(request->request, request->range_header());
+    Result<std::optional<HttpRequest>> request = downloader.NextRequest();
+    if (!request.ok()) return finish(request.status());
+    if (!request->has_value()) break;
+    Result<HttpResponse> response = transport.RoundTrip(**request);
     if (response.ok()) {
-      CAIRN_RETURN_IF_ERROR(downloader.HandleResponse(*response));
+      if (Status s = downloader.HandleResponse(*response); !s.ok()) return finish(s);
     } else if (response.status().code() == Code::kUnavailable) {
       downloader.HandleFailure(response.status());
     } else {
-      return response.status();
+      return finish(response.status());
     }
     if (downloader.consecutive_failures() >= options.max_consecutive_failures) {
-      return Unavailable("the server stayed unreachable; " + std::to_string(downloader.received()) +
-                         " of " + std::to_string(ref.size) +
-                         " bytes are kept, fetch again to resume");
+      const std::string why =
+          response.ok() ? StatusFromHttp(*response).message() : response.status().message();
+      return finish(Unavailable("the server stayed unreachable after " +
+                                std::to_string(downloader.consecutive_failures()) + " tries (" +
+                                why + "); " + std::to_string(downloader.received()) + " of " +
+                                std::to_string(ref.size) +
+                                " bytes are kept, fetch again to resume"));
     }
     if (downloader.consecutive_failures() > 0) Sleep(options, downloader.consecutive_failures());
     if (progress) progress(downloader.received(), ref.size);
   }
   if (progress) progress(ref.size, ref.size);
-  return {};
+  return finish({});
 }
 
 }  // namespace cairn

@@ -8,6 +8,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
@@ -44,8 +45,11 @@ constexpr uint64_t kDrainMaxBytes = uint64_t{64} << 20;
 constexpr auto kDrainMaxTime = std::chrono::seconds(30);
 constexpr auto kDrainIdleTimeout = std::chrono::seconds(5);
 constexpr auto kShutdownTimeout = std::chrono::seconds(5);
-// The read buffer of a streamed chunk upload (the upload itself holds one chunk).
+// The read buffer of a streamed chunk upload (the upload itself holds one chunk). With a
+// Content-Length the body is read straight from the TLS stream in reads this large (many TLS
+// records each), not one record at a time through the HTTP parser.
 constexpr size_t kUploadReadBytes = size_t{64} * 1024;
+constexpr size_t kUploadDirectReadBytes = size_t{1} << 20;
 
 std::string Lower(std::string_view text) {
   std::string out(text);
@@ -278,13 +282,23 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!start.upload) return refuse(std::move(start.response));
     upload_ = std::move(start.upload);
     upload_keep_alive_ = keep_alive;
-    chunk_parser_.emplace(std::move(*parser_));
-    parser_.reset();
-    // The upload refuses bytes past the blob's end, so the parser needs no limit of its own.
-    chunk_parser_->body_limit(boost::none);
-    upload_buffer_.resize(kUploadReadBytes);
-    if (expects_continue && !chunk_parser_->is_done()) {
-      interim_.emplace(http::status::continue_, chunk_parser_->get().version());
+    const unsigned version = header.version();
+    if (length && !parser_->chunked()) {
+      // The length is known: read exactly the body from the stream, in large reads.
+      direct_left_ = *length;
+      parser_.reset();
+      upload_buffer_.resize(kUploadDirectReadBytes);
+    } else {
+      direct_left_.reset();
+      chunk_parser_.emplace(std::move(*parser_));
+      parser_.reset();
+      // The upload refuses bytes past the blob's end, so the parser needs no limit of its own.
+      chunk_parser_->body_limit(boost::none);
+      upload_buffer_.resize(kUploadReadBytes);
+    }
+    const bool body_follows = direct_left_ ? *direct_left_ > 0 : !chunk_parser_->is_done();
+    if (expects_continue && body_follows) {
+      interim_.emplace(http::status::continue_, version);
       interim_->set(http::field::server, "cairn");
       beast::get_lowest_layer(stream_).expires_after(options().idle_timeout);
       return http::async_write(
@@ -295,6 +309,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void DoReadChunkBody() {
+    if (direct_left_) return DoReadChunkBodyDirect();
     if (chunk_parser_->is_done()) return Send(EndUpload(Status()), upload_keep_alive_);
     auto& body = chunk_parser_->get().body();
     body.data = upload_buffer_.data();
@@ -331,6 +346,57 @@ class Session : public std::enable_shared_from_this<Session> {
     DoReadChunkBody();
   }
 
+  // A body of known length: first what was read with the header, then exactly the rest from
+  // the stream, up to kUploadDirectReadBytes per read.
+  void DoReadChunkBodyDirect() {
+    uint64_t& left = *direct_left_;
+    if (left == 0) return Send(EndUpload(Status()), upload_keep_alive_);
+    if (buffer_.size() > 0) {
+      const size_t take = static_cast<size_t>(std::min<uint64_t>(buffer_.size(), left));
+      const auto* data = static_cast<const char*>(buffer_.data().data());
+      Status appended = AppendToUpload(std::string_view(data, take));
+      buffer_.consume(take);
+      left -= take;
+      bytes_in_ += take;
+      if (!appended.ok()) return RefuseRestOfBody(appended);
+      return DoReadChunkBodyDirect();
+    }
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(upload_buffer_.size(), left));
+    beast::get_lowest_layer(stream_).expires_after(options().idle_timeout);
+    // The idle timeout is renewed as bytes arrive (every TLS record): on a slow link one read
+    // of 1 MiB can take longer than it.
+    asio::async_read(
+        stream_, asio::buffer(upload_buffer_.data(), want),
+        [this, want](const beast::error_code& ec, size_t done) -> size_t {
+          if (ec || done >= want) return 0;
+          beast::get_lowest_layer(stream_).expires_after(options().idle_timeout);
+          return want - done;
+        },
+        beast::bind_front_handler(&Session::OnReadChunkBodyDirect, shared_from_this()));
+  }
+
+  void OnReadChunkBodyDirect(beast::error_code ec, size_t got) {
+    *direct_left_ -= got;
+    bytes_in_ += got;
+    if (got > 0) {
+      Status appended = AppendToUpload(std::string_view(upload_buffer_.data(), got));
+      if (!appended.ok()) return RefuseRestOfBody(appended);
+    }
+    if (ec) {
+      // Cut mid-body: every chunk verified so far is made durable and kept.
+      (void)EndUpload(Unavailable("the body was cut: " + ec.message()));
+      return OnReadError(ec);
+    }
+    DoReadChunkBodyDirect();
+  }
+
+  // Append refused the body: answer why, draining (bounded) what the client still sends.
+  void RefuseRestOfBody(const Status& refused) {
+    drain_after_write_ = *direct_left_ > 0;
+    drain_remaining_ = *direct_left_;
+    Send(EndUpload(refused), /*keep_alive=*/false);
+  }
+
   Status AppendToUpload(std::string_view bytes) {
     try {
       return upload_->Append(bytes);
@@ -351,6 +417,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     upload_.reset();
     chunk_parser_.reset();
+    direct_left_.reset();
+    upload_buffer_ = {};  // up to 1 MiB: not kept by idle connections
     return response;
   }
 
@@ -602,6 +670,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::buffer_body>> chunk_parser_;
   std::unique_ptr<ChunkUpload> upload_;
   std::vector<char> upload_buffer_;
+  // Body bytes still to read of a chunk upload with a Content-Length (read without the parser).
+  std::optional<uint64_t> direct_left_;
   bool upload_keep_alive_ = false;
   State state_ = State::kHandshake;
   bool closing_ = false;
@@ -676,6 +746,18 @@ std::string_view RouteOf(std::string_view target) {
       path.starts_with(kSubmissions)) {
     const std::string_view rest = path.substr(kSubmissions.size());
     if (segments(rest) == 2 && rest.ends_with("/status")) return "/v1/submissions/{id}/status";
+    return "other";
+  }
+  if (constexpr std::string_view kIssuer = "/v1/issuer/submissions"; path.starts_with(kIssuer)) {
+    const std::string_view rest = path.substr(kIssuer.size());
+    if (rest.empty()) return kIssuer;
+    const size_t n = rest.starts_with('/') ? segments(rest.substr(1)) : 0;
+    if (n == 1) return "/v1/issuer/submissions/{id}";
+    if (n == 2 && rest.ends_with("/assessment")) return "/v1/issuer/submissions/{id}/assessment";
+    if (n == 2 && rest.ends_with("/decision")) return "/v1/issuer/submissions/{id}/decision";
+    if (n == 3 && rest.find("/evidence/") != std::string_view::npos) {
+      return "/v1/issuer/submissions/{id}/evidence/{sha256}";
+    }
     return "other";
   }
   static constexpr std::array<std::string_view, 5> kRoutes = {"/v1/enrol", "/v1/push", "/v1/pull",

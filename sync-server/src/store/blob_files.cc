@@ -64,6 +64,17 @@ class PosixFile final : public BlobFile {
     return {};
   }
 
+  void StartWriteback(uint64_t offset, uint64_t length) override {
+#ifdef SYNC_FILE_RANGE_WRITE
+    // Errors are left to the Sync() that follows: this only schedules work.
+    (void)::sync_file_range(fd_, static_cast<off_t>(offset), static_cast<off_t>(length),
+                            SYNC_FILE_RANGE_WRITE);
+#else
+    (void)offset;
+    (void)length;
+#endif
+  }
+
   Status Truncate(uint64_t size) override {
     if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
       return ErrnoStatus(errno, "cannot truncate", path_);

@@ -1,7 +1,7 @@
 // BlobFileSystem: the few file operations the server's evidence blob store needs (decision
 // 0009), behind an interface so that tests can make a write fail (a full disk) or count syncs.
-// PosixBlobFileSystem() is the real one: pwrite/pread at offsets, fsync, rename, and fsync of
-// the directories a create or a rename changes.
+// PosixBlobFileSystem() is the real one: pwrite/pread at offsets, fsync (with early writeback
+// through sync_file_range), rename, and fsync of the directories a create or a rename changes.
 //
 // Paths are built only by the blob store from validated parts (a scope number and 64 hex
 // digits); nothing here interprets them.
@@ -31,6 +31,10 @@ class BlobFile {
   virtual Result<size_t> ReadAt(uint64_t offset, std::span<char> out) = 0;
   // fsync: what was written survives a power cut once this returns OK.
   virtual Status Sync() = 0;
+  // Starts writing [offset, offset + length) to the disk without waiting for it, so that a
+  // later Sync() finds little left to do: the disk works while more bytes arrive. A hint only
+  // (it guarantees nothing); the default does nothing.
+  virtual void StartWriteback(uint64_t /*offset*/, uint64_t /*length*/) {}
   virtual Status Truncate(uint64_t size) = 0;
 };
 

@@ -11,17 +11,17 @@
 // Durability: a chunk is counted in memory once it is verified and written; the count in the
 // table (what any answer reports) only moves after an fsync of the file. On a restart the
 // running hash is recomputed from the file's first verified_chunks chunks, each checked again.
-#include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "store/blob_files.h"
+#include "store/blob_hasher.h"
 #include "store/server_store.h"
 #include "store/server_store_impl.h"
 
@@ -33,6 +33,16 @@ constexpr int64_t kStatePresent = static_cast<int64_t>(BlobState::kPresent);
 // Uploads kept in memory while no request uses them (their running hash saves re-reading the
 // file on resume); beyond this the least recently used idle ones are dropped.
 constexpr size_t kMaxIdleUploads = 256;
+// While a chunk request of an upload has taken in a chunk this recently, the upload's status is
+// not given (Unavailable, retry): the request may belong to a client that was killed or cut off
+// and still be taking in the bytes that were on their way, and a count given now would send the
+// restarted client back to bytes that are about to arrive (both would then collide, and one be
+// sent in vain). A writer whose connection went silent stops counting after this long: the
+// tail of a cut request arrives back to back, while a connection whose reset was lost stays
+// open with nothing arriving until the idle timeout, and must not hold the status up.
+constexpr auto kLiveWriterGrace = std::chrono::milliseconds(500);
+// Written chunks are handed to the disk (StartWriteback) in runs of this many (1 MiB).
+constexpr uint64_t kWritebackChunks = 16;
 
 std::string Hex(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -64,10 +74,9 @@ uint64_t BytesOfChunks(uint64_t size, uint32_t chunk_size, uint64_t chunks) {
   return std::min<uint64_t>(size, chunks * chunk_size);
 }
 
-struct EvpDeleter {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-using EvpContext = std::unique_ptr<EVP_MD_CTX, EvpDeleter>;
+std::string_view DigestBytes(const BlobHasher::Digest& digest) {
+  return {reinterpret_cast<const char*>(digest.data()), digest.size()};
+}
 
 // A blobs row.
 struct BlobRow {
@@ -149,10 +158,15 @@ struct ActiveUpload {
   std::atomic<bool> gone{false};  // completed, discarded, restarted or collected: writers stop
   bool loaded = false;            // file open and running hash over `written` chunks
   std::unique_ptr<BlobFile> file;
-  EvpContext running;
-  uint64_t written = 0;    // chunks verified and written (maybe not yet fsynced)
-  uint64_t durable = 0;    // chunks fsynced and recorded in the table
-  uint64_t last_used = 0;  // for dropping idle uploads, least recently used first
+  std::unique_ptr<BlobHasher> hasher;  // each chunk's hash, and the whole's over `written`
+  uint64_t written = 0;                // chunks verified and written (maybe not yet fsynced)
+  uint64_t durable = 0;                // chunks fsynced and recorded in the table
+  uint64_t last_used = 0;              // for dropping idle uploads, least recently used first
+  // Chunk requests writing the upload now, and when one of them last took in a chunk: a request
+  // whose client was killed or cut off still takes in the bytes already on their way (see
+  // kLiveWriterGrace).
+  int writers = 0;
+  std::chrono::steady_clock::time_point last_write{};
 
   uint64_t chunks() const { return ChunkCount(row.size, row.chunk_size); }
   std::string_view ChunkHash(uint64_t index) const {
@@ -234,10 +248,7 @@ class Blobs {
     const bool existed = fs.Exists(path);
     CAIRN_ASSIGN_OR_RETURN(upload.file, fs.Open(path, /*create=*/true));
     if (!existed) CAIRN_RETURN_IF_ERROR(fs.SyncDirectory(dir));
-    upload.running.reset(EVP_MD_CTX_new());
-    if (!upload.running || EVP_DigestInit_ex(upload.running.get(), EVP_sha256(), nullptr) != 1) {
-      return Internal("cannot start a SHA-256 context");
-    }
+    upload.hasher = std::make_unique<BlobHasher>();
     std::string chunk(upload.row.chunk_size, '\0');
     uint64_t good = 0;
     for (; good < upload.durable; ++good) {
@@ -246,8 +257,10 @@ class Blobs {
           const size_t got,
           upload.file->ReadAt(good * upload.row.chunk_size, std::span(chunk.data(), length)));
       const std::string_view bytes(chunk.data(), got);
-      if (got != length || Sha256Bytes(bytes) != upload.ChunkHash(good)) break;
-      EVP_DigestUpdate(upload.running.get(), bytes.data(), bytes.size());
+      if (got != length || DigestBytes(upload.hasher->HashChunk(bytes)) != upload.ChunkHash(good)) {
+        break;
+      }
+      upload.hasher->Accept(bytes);
     }
     if (good < upload.durable) {
       CAIRN_RETURN_IF_ERROR(RecordCount(upload, good));
@@ -290,7 +303,7 @@ class Blobs {
   static void Forget(ActiveUpload& upload) {
     upload.loaded = false;
     upload.file.reset();
-    upload.running.reset();
+    upload.hasher.reset();
     upload.written = upload.durable;
   }
 
@@ -299,12 +312,7 @@ class Blobs {
   // REQUIRES: upload.mutex held; upload.written == upload.chunks().
   Status CompleteLocked(ActiveUpload& upload) {
     BlobFileSystem& fs = *impl_.blob_files;
-    std::array<uint8_t, EVP_MAX_MD_SIZE> digest{};
-    unsigned int digest_size = 0;
-    if (EVP_DigestFinal_ex(upload.running.get(), digest.data(), &digest_size) != 1) {
-      return Internal("cannot finish a SHA-256");
-    }
-    const std::string whole(reinterpret_cast<const char*>(digest.data()), digest_size);
+    const std::string whole(DigestBytes(upload.hasher->FinishWhole()));
     const std::string partial = PartialPath(upload.scope, upload.sha);
     if (whole != upload.sha) {
       // Every chunk matched the offer, so the offer itself was of other bytes: nothing of it can
@@ -381,6 +389,12 @@ class Blobs {
     CAIRN_ASSIGN_OR_RETURN(std::shared_ptr<ActiveUpload> upload, UploadLocked(scope, sha));
     if (upload) {
       const std::lock_guard<std::mutex> lock(upload->mutex);
+      if (upload->writers > 0 &&
+          std::chrono::steady_clock::now() - upload->last_write < kLiveWriterGrace) {
+        return Unavailable(
+            "another request is still taking in chunks of this blob (the last bytes of a cut "
+            "connection arrive after it); ask again in a moment");
+      }
       CAIRN_RETURN_IF_ERROR(SyncLocked(*upload));
     }
     CAIRN_ASSIGN_OR_RETURN(std::optional<BlobRow> row, ReadRow(scope, sha));
@@ -396,6 +410,8 @@ class Writer final : public BlobWriter {
   Writer(ServerStore::Impl& impl, std::shared_ptr<ActiveUpload> upload, uint64_t first)
       : impl_(impl), upload_(std::move(upload)), next_(first) {
     buffer_.reserve(upload_->row.chunk_size);
+    const std::lock_guard<std::mutex> lock(upload_->mutex);
+    ++upload_->writers;
   }
   ~Writer() override { (void)Finish(); }
   Writer(const Writer&) = delete;
@@ -429,6 +445,7 @@ class Writer final : public BlobWriter {
     Blobs blobs(impl_);
     {
       const std::lock_guard<std::mutex> lock(upload_->mutex);
+      --upload_->writers;
       Status synced = blobs.SyncLocked(*upload_);
       if (!synced.ok() && failed_.ok()) failed_ = synced;
     }
@@ -475,7 +492,8 @@ class Writer final : public BlobWriter {
                                 std::to_string(upload.written) + ", not " + std::to_string(next_) +
                                 "; send from chunk " + std::to_string(upload.written));
     }
-    if (Sha256Bytes(buffer_) != upload.ChunkHash(next_)) {
+    // One pass for the chunk's hash and the whole's (BlobHasher).
+    if (DigestBytes(upload.hasher->HashChunk(buffer_)) != upload.ChunkHash(next_)) {
       ++refused_;
       return InvalidArgument("chunk " + std::to_string(next_) +
                              " does not match the hash offered for it; the " +
@@ -483,8 +501,15 @@ class Writer final : public BlobWriter {
     }
     // The count moves only after the write succeeded, so a full disk loses nothing counted.
     CAIRN_RETURN_IF_ERROR(upload.file->WriteAt(next_ * upload.row.chunk_size, buffer_));
-    EVP_DigestUpdate(upload.running.get(), buffer_.data(), buffer_.size());
+    upload.hasher->Accept(buffer_);
     ++upload.written;
+    upload.last_write = std::chrono::steady_clock::now();
+    if (upload.written % kWritebackChunks == 0) {
+      // The disk starts on this MiB now, while the next ones arrive; the fsync before the
+      // count moves then waits for little.
+      const uint64_t bytes = kWritebackChunks * upload.row.chunk_size;
+      upload.file->StartWriteback(upload.written * upload.row.chunk_size - bytes, bytes);
+    }
     ++next_;
     verified_ += buffer_.size();
     buffer_.clear();
