@@ -140,8 +140,9 @@ err_has "usage: cairn catalog publish FILE" "unknown subcommand lists the group'
 
 run help
 expect_rc 0 "help"
-for command in init "catalog publish" "catalog list" "catalog show" pursue answer reflect \
-  capture "evidence add" "evidence list" "evidence remove" check submit status conflicts resolve \
+for command in init "catalog publish" "catalog list" "catalog search" "catalog show" pursue answer reflect \
+  capture "evidence add" "evidence list" "evidence remove" "evidence fetch" check submit status \
+  conflicts resolve \
   log export import demo help; do
   out_matches "^  $command( |$)" "help lists '$command'"
 done
@@ -195,8 +196,21 @@ BAD=$WORK/bad_field.textproto
 printf 'micro_credentials {\n  id: "x"\n  titel: "y"\n}\ncommit: "c1"\n' >"$BAD"
 run catalog publish "$BAD" --home "$F"
 expect_rc 1 "catalog with an unknown field"
-expect_eq "$ERR" "cairn: $BAD:3:8: Message type \"cairn.v1.MicroCredential\" has no field named \"titel\"." \
-  "unknown field is reported at file:line:column"
+expect_eq "$ERR" "cairn: $BAD:3:8: Message type \"cairn.v1.MicroCredential\" has no field named \"titel\".; check the spelling against schemas/cairn/v1/catalog.proto
+1 error; nothing was published" "unknown field is reported at file:line:column"
+
+BAD=$WORK/bad_rules.textproto
+sed -e 's/word_limit: 200/word_limit: 0/' -e 's/requirement_id: "reflection"/requirement_id: "reflexion"/' \
+  "$CATALOG" >"$BAD"
+run catalog publish "$BAD" --home "$F"
+expect_rc 1 "catalog breaking the format's rules"
+# "FILE:line:column:" of the first occurrence of $1 in $BAD.
+where() { awk -v text="$1" -v file="$BAD" 'i = index($0, text) { print file ":" NR ":" i ":"; exit }' "$BAD"; }
+err_has "$(where 'word_limit: 0') question 'context' has no word limit" \
+  "a zero word limit is reported at its line and column"
+err_has "$(where 'requirement_id: "reflexion"') criterion 'instruction-adjusted' judges requirement 'reflexion'" \
+  "a criterion judging no requirement is reported at its line and column"
+err_has "errors; nothing was published" "every error is reported, and nothing published"
 
 BAD=$WORK/bad_syntax.textproto
 printf 'commit: "c1"\nissuers {\n  id "x"\n}\n' >"$BAD"
@@ -220,11 +234,13 @@ out_has "No micro-credentials on this device yet" "empty catalog says so"
 
 run catalog publish "$CATALOG" --home "$F"
 expect_rc 0 "publish the demo catalog"
-out_line "published 1 micro-credential at version demo-0001" "publish reports the version"
+out_line "published 1 micro-credential at version demo-0001 (1 new, 0 unchanged)" \
+  "publish reports the version"
 
 run catalog publish "$CATALOG" --home "$F"
 expect_rc 0 "publish the same version again"
-out_line "already published: 1 micro-credential at version demo-0001" "republishing writes nothing"
+out_line "already published: 1 micro-credential at version demo-0001 (0 new, 1 unchanged)" \
+  "republishing writes nothing"
 
 run catalog list --home "$F"
 expect_rc 0 "catalog list"
@@ -253,6 +269,59 @@ out_has '"award_rule":{"kind":"AWARD_RULE_KIND_ALL_CRITERIA_PASSING"}' "show --j
 run catalog show exit-ticket --home "$F"
 expect_rc 1 "show an unknown micro-credential"
 err_has "no micro-credential 'exit-ticket'" "unknown micro-credential is named"
+
+# The example repository (docs/examples/catalog) as one catalog file: stacks, search, show.
+EXAMPLES=$HERE/../../docs/examples/catalog
+S=$WORK/stacked
+BIG=$WORK/examples.textproto
+{
+  for f in "$EXAMPLES"/issuers/*.textproto; do echo "issuers {"; cat "$f"; echo "}"; done
+  for f in "$EXAMPLES"/stacks/*.textproto; do echo "stacks {"; cat "$f"; echo "}"; done
+  for f in "$EXAMPLES"/micro-credentials/*.textproto; do
+    echo "micro_credentials {"; cat "$f"; echo "}"
+  done
+  echo 'commit: "examples-1"'
+} >"$BIG"
+run init --home "$S"
+run catalog publish "$BIG" --home "$S"
+expect_rc 0 "publish the example catalog"
+
+run catalog list --home "$S"
+expect_rc 0 "catalog list with stacks"
+out_line "Stacks (earn every micro-credential of a stack to earn the stack)" "list has a stacks section"
+out_matches '^  Formative Assessment \[formative-assessment\], 4 micro-credentials: formative-assessment-exit-tickets, ' \
+  "list shows each stack with its micro-credentials in order"
+out_matches '^  stack: Formative Assessment \[formative-assessment\] \(1 of 4\)$' \
+  "list shows a micro-credential's stack"
+run catalog list --json --home "$S"
+out_has '"stacks":[{"id":"classroom-discourse","version":"examples-1"' "list --json has the stacks"
+out_has '"stacks":["formative-assessment"]' "list --json names each micro-credential's stacks"
+
+run catalog search "exit tickets" --home "$S"
+expect_rc 0 "search"
+expect_eq "$(sed -n 3p <<<"$OUT")" "$(sed -n 's/^title: "\(.*\)"$/\1/p' \
+  "$EXAMPLES/micro-credentials/formative-assessment-exit-tickets.textproto")" \
+  "the micro-credential with the words in its title comes first"
+out_matches '^  id formative-assessment-exit-tickets, version examples-1; matched in title' \
+  "search says where it matched"
+run catalog search "EXIT TICKETS" --json --home "$S"
+expect_rc 0 "search --json"
+out_has '{"query":"EXIT TICKETS","matches":[{"id":"formative-assessment-exit-tickets"' \
+  "search is case-insensitive and ranks the title match first"
+run catalog search "multilingual" --json --home "$S"
+expect_eq "$(grep -o '"id":"multilingual-learners-[a-z-]*"' <<<"$OUT" | sort -u | wc -l)" 4 \
+  "a stack's title finds every micro-credential of the stack"
+run catalog search "zebra crossing" --home "$S"
+expect_rc 0 "search without a match"
+out_line "No micro-credential on this device matches \"zebra crossing\": try fewer or other words, or 'cairn catalog list'." \
+  "no match says so"
+run catalog search "  " --home "$S"
+expect_rc 2 "search for nothing"
+err_has "TEXT is empty" "an empty search is a usage error"
+
+run catalog show classroom-discourse-talk-moves --home "$S"
+expect_rc 0 "show a micro-credential of a stack"
+out_matches '^stack: [^[]+ \[classroom-discourse\] \([0-9] of 4\)$' "show names the stack and the place in it"
 
 # ---------------------------------------------------------------------------------------------
 # A pursuit, from start to submission

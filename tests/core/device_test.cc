@@ -334,7 +334,8 @@ TEST_F(DevicePursuit, StartingUnknownMicroCredentialIsNotFoundWithHelpfulMessage
 
 TEST_F(DevicePursuit, NewPursuitIsDraftPinnedToNewestVersionAtAttemptOne) {
   CAIRN_ASSERT_OK(device().PublishCatalog(ExitTicketsCatalog()));
-  CAIRN_ASSERT_OK(device().PublishCatalog(ExitTicketsCatalog(kNewCommit)));
+  // A new commit makes a new version only of what changed (catalog_publish.h).
+  CAIRN_ASSERT_OK(device().PublishCatalog(ExitTicketsCatalog(kNewCommit, "Exit Tickets, 2nd ed.")));
   clock_.Advance(5000);
   const EntityId id = Must(device().StartPursuit(kMc));
 

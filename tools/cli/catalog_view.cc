@@ -1,8 +1,10 @@
-// `cairn catalog list` and `cairn catalog show` output.
+// `cairn catalog list`, `cairn catalog search` and `cairn catalog show` output.
 #include <google/protobuf/util/json_util.h>
 
 #include <cstdio>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "format.h"
 #include "views.h"
@@ -77,6 +79,37 @@ std::string CountRange(uint32_t min_count, uint32_t max_count) {
 
 void Section(std::string_view title, std::ostream& out) { out << "\n" << title << "\n"; }
 
+// The stacks that list `mc` (membership is by id, whatever the version), each with the
+// micro-credential's position in it.
+std::vector<std::pair<const v1::Stack*, int>> StacksOf(const v1::MicroCredential& mc,
+                                                       const std::vector<v1::Stack>& stacks) {
+  std::vector<std::pair<const v1::Stack*, int>> out;
+  for (const v1::Stack& stack : stacks) {
+    for (int i = 0; i < stack.micro_credential_ids_size(); ++i) {
+      if (stack.micro_credential_ids(i) == mc.id()) out.emplace_back(&stack, i);
+    }
+  }
+  return out;
+}
+
+// "Formative Assessment [formative] (2 of 4), ..."; empty when in no stack.
+std::string StackLine(const v1::MicroCredential& mc, const std::vector<v1::Stack>& stacks) {
+  std::string line;
+  for (const auto& [stack, position] : StacksOf(mc, stacks)) {
+    line += (line.empty() ? "" : ", ") + stack->title() + " [" + stack->id() + "] (" +
+            std::to_string(position + 1) + " of " +
+            std::to_string(stack->micro_credential_ids_size()) + ")";
+  }
+  return line;
+}
+
+void WriteStackIds(const v1::MicroCredential& mc, const std::vector<v1::Stack>& stacks,
+                   JsonWriter& writer) {
+  writer.Key("stacks").BeginArray();
+  for (const auto& entry : StacksOf(mc, stacks)) writer.String(entry.first->id());
+  writer.EndArray();
+}
+
 void PrintRequirements(const v1::SubmissionRequirements& req, std::ostream& out) {
   Section("Submission requirements", out);
   for (int i = 0; i < req.overview_questions_size(); ++i) {
@@ -128,7 +161,8 @@ void PrintRubric(const v1::Rubric& rubric, std::ostream& out) {
 
 }  // namespace
 
-void PrintCatalogList(const std::vector<v1::MicroCredential>& all, bool json, std::ostream& out) {
+void PrintCatalogList(const std::vector<v1::MicroCredential>& all,
+                      const std::vector<v1::Stack>& stacks, bool json, std::ostream& out) {
   if (json) {
     JsonWriter writer(out);
     writer.BeginObject().Key("micro_credentials").BeginArray();
@@ -146,9 +180,9 @@ void PrintCatalogList(const std::vector<v1::MicroCredential>& all, bool json, st
           .Key("competency")
           .String(mc.competency())
           .Key("estimated_hours")
-          .Double(mc.estimated_hours())
-          .Key("requirements")
-          .BeginObject();
+          .Double(mc.estimated_hours());
+      WriteStackIds(mc, stacks, writer);
+      writer.Key("requirements").BeginObject();
       writer.Key("overview_questions").BeginArray();
       for (const auto& q : req.overview_questions()) writer.String(q.id());
       writer.EndArray().Key("artifacts").BeginArray();
@@ -156,6 +190,22 @@ void PrintCatalogList(const std::vector<v1::MicroCredential>& all, bool json, st
       writer.EndArray();
       if (req.has_reflection()) writer.Key("reflection").String(req.reflection().id());
       writer.EndObject().EndObject();
+    }
+    writer.EndArray().Key("stacks").BeginArray();
+    for (const v1::Stack& stack : stacks) {
+      writer.BeginObject()
+          .Key("id")
+          .String(stack.id())
+          .Key("version")
+          .String(stack.version())
+          .Key("title")
+          .String(stack.title())
+          .Key("issuer_id")
+          .String(stack.issuer_id())
+          .Key("micro_credential_ids")
+          .BeginArray();
+      for (const std::string& id : stack.micro_credential_ids()) writer.String(id);
+      writer.EndArray().EndObject();
     }
     writer.EndArray().EndObject();
     out << "\n";
@@ -171,12 +221,73 @@ void PrintCatalogList(const std::vector<v1::MicroCredential>& all, bool json, st
     out << mc.title() << "\n"
         << "  id " << mc.id() << ", version " << mc.version() << ", about "
         << Hours(mc.estimated_hours()) << " hours; " << RequirementsSummary(mc.requirements())
-        << "\n"
-        << Wrap(mc.competency(), 2);
+        << "\n";
+    if (const std::string line = StackLine(mc, stacks); !line.empty()) {
+      out << "  stack: " << line << "\n";
+    }
+    out << Wrap(mc.competency(), 2);
+  }
+  if (stacks.empty()) return;
+  Section("Stacks (earn every micro-credential of a stack to earn the stack)", out);
+  for (const v1::Stack& stack : stacks) {
+    out << "  " << stack.title() << " [" << stack.id() << "], "
+        << Plural(stack.micro_credential_ids_size(), "micro-credential") << ": "
+        << JoinTexts(stack.micro_credential_ids(), ", ") << "\n";
   }
 }
 
-Status PrintMicroCredential(const v1::MicroCredential& mc, bool json, std::ostream& out) {
+void PrintCatalogSearch(std::string_view query, const std::vector<CatalogMatch>& matches,
+                        const std::vector<v1::Stack>& stacks, bool json, std::ostream& out) {
+  if (json) {
+    JsonWriter writer(out);
+    writer.BeginObject().Key("query").String(query).Key("matches").BeginArray();
+    for (const CatalogMatch& match : matches) {
+      const v1::MicroCredential& mc = *match.micro_credential;
+      writer.BeginObject()
+          .Key("id")
+          .String(mc.id())
+          .Key("version")
+          .String(mc.version())
+          .Key("title")
+          .String(mc.title())
+          .Key("summary")
+          .String(mc.summary())
+          .Key("score")
+          .Int(match.score)
+          .Key("matched")
+          .BeginArray();
+      for (const std::string& field : match.matched) writer.String(field);
+      writer.EndArray();
+      WriteStackIds(mc, stacks, writer);
+      writer.EndObject();
+    }
+    writer.EndArray().EndObject();
+    out << "\n";
+    return;
+  }
+  if (matches.empty()) {
+    out << "No micro-credential on this device matches " << Quote(query)
+        << ": try fewer or other words, or 'cairn catalog list'.\n";
+    return;
+  }
+  out << Plural(matches.size(), "micro-credential") << " match"
+      << (matches.size() == 1 ? "es " : " ") << Quote(query) << ", best first:\n";
+  for (const CatalogMatch& match : matches) {
+    const v1::MicroCredential& mc = *match.micro_credential;
+    std::string where;
+    for (const std::string& field : match.matched) where += (where.empty() ? "" : ", ") + field;
+    out << "\n"
+        << mc.title() << "\n"
+        << "  id " << mc.id() << ", version " << mc.version() << "; matched in " << where << "\n";
+    if (const std::string line = StackLine(mc, stacks); !line.empty()) {
+      out << "  stack: " << line << "\n";
+    }
+    out << Wrap(mc.summary(), 2);
+  }
+}
+
+Status PrintMicroCredential(const v1::MicroCredential& mc, const std::vector<v1::Stack>& stacks,
+                            bool json, std::ostream& out) {
   if (json) {
     google::protobuf::util::JsonPrintOptions options;
     options.preserve_proto_field_names = true;
@@ -192,6 +303,9 @@ Status PrintMicroCredential(const v1::MicroCredential& mc, bool json, std::ostre
   out << mc.title() << "\n"
       << "id " << mc.id() << ", version " << mc.version() << ", issuer " << mc.issuer_id()
       << ", about " << Hours(mc.estimated_hours()) << " hours\n";
+  if (const std::string line = StackLine(mc, stacks); !line.empty()) {
+    out << "stack: " << line << "\n";
+  }
   if (!mc.topics().empty()) out << "topics: " << JoinTexts(mc.topics(), ", ") << "\n";
   if (!mc.grade_bands().empty()) {
     std::string grades;

@@ -1,4 +1,5 @@
-// cairn catalog publish | list | show
+// cairn catalog publish | list | search | show
+#include "cairn/catalog_search.h"
 #include "catalog_file.h"
 #include "command_table.h"
 #include "commands.h"
@@ -12,13 +13,16 @@ int RunCatalogPublish(Invocation& inv) {
   if (!catalog.ok()) return inv.Fail(catalog.status());
   Result<Device*> device = inv.OpenDevice();
   if (!device.ok()) return inv.Fail(device.status());
-  const uint64_t before = (*device)->replica().ChangeCount();
-  if (Status s = (*device)->PublishCatalog(*catalog); !s.ok()) return inv.Fail(s);
+  Result<CatalogPublication> published = (*device)->PublishCatalog(*catalog);
+  if (!published.ok()) return inv.Fail(published.status());
 
-  const bool changed = (*device)->replica().ChangeCount() != before;
-  inv.out() << (changed ? "published " : "already published: ")
+  const PublishCounts& mcs = published->micro_credentials;
+  inv.out() << (mcs.published + published->stacks.published + published->issuers.published > 0
+                    ? "published "
+                    : "already published: ")
             << Plural(catalog->micro_credentials_size(), "micro-credential") << " at version "
-            << catalog->commit() << "\n";
+            << catalog->commit() << " (" << mcs.published << " new, " << mcs.unchanged
+            << " unchanged)\n";
   for (const v1::MicroCredential& mc : catalog->micro_credentials()) {
     inv.out() << "  " << mc.id() << "  " << mc.title() << "\n";
   }
@@ -30,7 +34,24 @@ int RunCatalogList(Invocation& inv) {
   if (!device.ok()) return inv.Fail(device.status());
   Result<std::vector<v1::MicroCredential>> all = (*device)->ListMicroCredentials();
   if (!all.ok()) return inv.Fail(all.status());
-  PrintCatalogList(*all, inv.json(), inv.out());
+  Result<std::vector<v1::Stack>> stacks = (*device)->ListStacks();
+  if (!stacks.ok()) return inv.Fail(stacks.status());
+  PrintCatalogList(*all, *stacks, inv.json(), inv.out());
+  return kExitOk;
+}
+
+int RunCatalogSearch(Invocation& inv) {
+  const std::string& query = inv.arg(0);
+  if (query.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return inv.UsageError("TEXT is empty; give a word to look for, e.g. 'exit tickets'");
+  }
+  Result<Device*> device = inv.OpenDevice();
+  if (!device.ok()) return inv.Fail(device.status());
+  Result<std::vector<v1::MicroCredential>> all = (*device)->ListMicroCredentials();
+  if (!all.ok()) return inv.Fail(all.status());
+  Result<std::vector<v1::Stack>> stacks = (*device)->ListStacks();
+  if (!stacks.ok()) return inv.Fail(stacks.status());
+  PrintCatalogSearch(query, SearchCatalog(*all, *stacks, query), *stacks, inv.json(), inv.out());
   return kExitOk;
 }
 
@@ -39,7 +60,11 @@ int RunCatalogShow(Invocation& inv) {
   if (!device.ok()) return inv.Fail(device.status());
   Result<v1::MicroCredential> mc = (*device)->GetMicroCredential(inv.arg(0));
   if (!mc.ok()) return inv.Fail(mc.status());
-  if (Status s = PrintMicroCredential(*mc, inv.json(), inv.out()); !s.ok()) return inv.Fail(s);
+  Result<std::vector<v1::Stack>> stacks = (*device)->ListStacks();
+  if (!stacks.ok()) return inv.Fail(stacks.status());
+  if (Status s = PrintMicroCredential(*mc, *stacks, inv.json(), inv.out()); !s.ok()) {
+    return inv.Fail(s);
+  }
   return kExitOk;
 }
 

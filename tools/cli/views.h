@@ -8,6 +8,7 @@
 #include <ostream>
 #include <vector>
 
+#include "cairn/catalog_search.h"
 #include "cairn/device.h"
 #include "cairn/replica.h"
 #include "cairn/status.h"
@@ -46,8 +47,15 @@ void PrintIssues(const std::vector<ValidationIssue>& issues, std::ostream& out);
 
 // catalog_view.cc
 
-void PrintCatalogList(const std::vector<v1::MicroCredential>& all, bool json, std::ostream& out);
-Status PrintMicroCredential(const v1::MicroCredential& mc, bool json, std::ostream& out);
+// Every micro-credential (with the stacks it is in), then every stack.
+void PrintCatalogList(const std::vector<v1::MicroCredential>& all,
+                      const std::vector<v1::Stack>& stacks, bool json, std::ostream& out);
+// Search results, best first (SearchCatalog).
+void PrintCatalogSearch(std::string_view query, const std::vector<CatalogMatch>& matches,
+                        const std::vector<v1::Stack>& stacks, bool json, std::ostream& out);
+// One micro-credential in full, with the stacks that list it.
+Status PrintMicroCredential(const v1::MicroCredential& mc, const std::vector<v1::Stack>& stacks,
+                            bool json, std::ostream& out);
 
 }  // namespace cairn::cli
 

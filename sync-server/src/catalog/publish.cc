@@ -1,23 +1,28 @@
 #include "catalog/publish.h"
 
-#include <vector>
+#include <utility>
 
-#include "cairn/device.h"
+#include "cairn/change.h"
 #include "store/server_store_impl.h"
 
 namespace cairn::server {
 
-Result<size_t> PublishCatalog(ServerStore& store, const v1::Catalog& catalog, int64_t now_ms) {
-  CAIRN_ASSIGN_OR_RETURN(
-      std::vector<Op> ops,
-      CatalogPublishOps(catalog, now_ms, [&](const EntityId& id) -> Result<bool> {
-        return store.HasCatalogEntry(id);
-      }));
-  if (ops.empty()) return size_t{0};
-  size_t entries = 0;
-  for (const Op& op : ops) entries += op.field == kTypeField ? 1 : 0;
-  CAIRN_RETURN_IF_ERROR(store.CommitServerChange(kCatalogScope, std::move(ops)).status());
-  return entries;
+Result<CatalogPublication> PublishCatalog(ServerStore& store, const v1::Catalog& catalog,
+                                          int64_t now_ms) {
+  CAIRN_ASSIGN_OR_RETURN(const PublishedCatalog published, store.LoadPublishedCatalog());
+  CAIRN_ASSIGN_OR_RETURN(CatalogPublication publication,
+                         PlanCatalogPublication(catalog, published, now_ms));
+  if (publication.ops.empty()) return publication;
+  if (publication.ops.size() > kMaxOpsPerChange) {
+    return ResourceExhausted("the catalog publishes " + std::to_string(publication.ops.size()) +
+                             " values at once, more than one change holds (" +
+                             std::to_string(kMaxOpsPerChange) +
+                             "); split the catalog into several repositories");
+  }
+  CAIRN_RETURN_IF_ERROR(
+      store.CommitServerChange(kCatalogScope, std::move(publication.ops)).status());
+  publication.ops.clear();
+  return publication;
 }
 
 }  // namespace cairn::server
