@@ -22,6 +22,7 @@ build_and_test() {
   cmake --build --preset "$preset" -j "$jobs"
   echo "== $preset: tests"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    LSAN_OPTIONS="suppressions=$root/tests/lsan.supp" \
     ctest --preset "$preset" -j "$jobs" "$@"
 }
 

@@ -1,5 +1,6 @@
 // `cairn-server serve` and `cairn-server fingerprint`: the server's settings from flags and
 // the config file, TLS material, and the run until a signal.
+#include <algorithm>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
@@ -9,6 +10,7 @@
 #include "api/metrics.h"
 #include "api/service.h"
 #include "commands.h"
+#include "forward/delivery_worker.h"
 #include "http/files.h"
 #include "http/http_server.h"
 #include "http/log.h"
@@ -146,6 +148,35 @@ int RunServe(Invocation& inv) {
       return inv.Fail(s.Annotate("--port-file"));
     }
   }
+  // Forwarding runs on its own thread: deliveries block on issuers, never on io threads. Its
+  // first pass resumes whatever a previous run left pending (decision 0013).
+  ForwardOptions forward;
+  forward.public_url = config->public_url.value_or(url);
+  forward.data_dir = inv.DataDir();
+  if (config->forward_backoff_ms) forward.backoff.base_ms = *config->forward_backoff_ms;
+  if (config->forward_backoff_max_ms) forward.backoff.cap_ms = *config->forward_backoff_max_ms;
+  forward.poll_interval =
+      std::chrono::milliseconds(std::clamp<int64_t>(forward.backoff.base_ms / 2, 20, 1000));
+  if (config->webhook_ca_file) forward.webhook.ca_file = *config->webhook_ca_file;
+  DeliveryWorker forwarder(**store, forward, [](const DeliveryOutcome& outcome) {
+    if (outcome.delivered) {
+      log::Info("forwarded a submission", {{"submission", outcome.submission.ToString()},
+                                           {"issuer", outcome.issuer_id},
+                                           {"new_commit", outcome.new_commit}});
+    } else if (outcome.entry.state == DeliveryState::kDead) {
+      log::Warn("a delivery is dead: attempts used up; `cairn-server outbox retry` revives it",
+                {{"submission", outcome.submission.ToString()},
+                 {"issuer", outcome.issuer_id},
+                 {"attempts", outcome.entry.attempts},
+                 {"error", outcome.error.message()}});
+    } else {
+      log::Warn("a delivery failed", {{"submission", outcome.submission.ToString()},
+                                      {"issuer", outcome.issuer_id},
+                                      {"attempts", outcome.entry.attempts},
+                                      {"error", outcome.error.message()}});
+    }
+  });
+  forwarder.Start();
   log::Info("started", {{"url", url},
                         {"data", inv.DataDir()},
                         {"threads", options.threads},
@@ -156,6 +187,7 @@ int RunServe(Invocation& inv) {
 
   server.Run();
 
+  forwarder.Stop();
   signals.cancel();
   collect.cancel();
   store->reset();  // closes the store (checkpoints the WAL) before we report a clean stop

@@ -28,6 +28,11 @@ int RunIssuerToken(Invocation& inv);
 int RunCatalogPublish(Invocation& inv);
 int RunCatalogImport(Invocation& inv);
 
+// cmd_outbox.cc
+int RunOutboxList(Invocation& inv);
+int RunOutboxShow(Invocation& inv);
+int RunOutboxRetry(Invocation& inv);
+
 }  // namespace cairn::server::cli
 
 #endif  // CAIRN_SERVER_COMMANDS_H_

@@ -47,6 +47,13 @@ std::span<const CommandSpec> Commands() {
       {"issuer token", "ISSUER_ID", "", "",
        "replace an issuer's API token (the old one stops working); prints the new one",
        &RunIssuerToken},
+      {"outbox list", "", "state", "[--state pending|delivered|dead]",
+       "list forwarding deliveries: submission, issuer, state, attempts, last error",
+       &RunOutboxList},
+      {"outbox show", "SUBMISSION_ID", "config", "[--config FILE]",
+       "show one delivery: its state, last error and the envelope it sends", &RunOutboxShow},
+      {"outbox retry", "SUBMISSION_ID", "", "",
+       "make a dead (or pending, or delivered) delivery pending and due now", &RunOutboxRetry},
   };
   return kCommands;
 }

@@ -490,14 +490,17 @@ TEST_F(SyncServiceTest, DevicesCannotSquatCatalogIdsOrRewriteSubmissions) {
   // A name-based id is predictable (a catalog entry's id for a future commit): refused.
   v1::Catalog next = DemoCatalog();
   next.set_commit("demo-0002");
-  const EntityId future = NameBasedId("micro_credential:exit-tickets@demo-0002");
+  const EntityId future = CatalogEntryId(kMicroCredentialType, "exit-tickets", "demo-0002");
   ASSERT_THAT(ana.replica().Commit({Op::Put(future, "type", "pursuit")}).status(), IsOk());
   SyncReport report = Sync(ana);
   ASSERT_THAT(report.refused, SizeIs(1));
   EXPECT_THAT(report.refused[0].message, HasSubstr("is not a UUIDv7"));
-  Result<size_t> published = server::PublishCatalog(*store_, next, clock_.NowMillis());
+  v1::MicroCredential& revised = *next.mutable_micro_credentials(0);
+  revised.set_title(revised.title() + ", revised");
+  Result<CatalogPublication> published = server::PublishCatalog(*store_, next, clock_.NowMillis());
   ASSERT_THAT(published.status(), IsOk());
-  EXPECT_EQ(*published, 1u) << "the new catalog version is published whatever devices did";
+  EXPECT_EQ(published->micro_credentials.published, 1u)
+      << "the new catalog version is published whatever devices did";
 
   TestDevice bea = NewDevice(AddUser("Bea", server::Role::kEducator), "bea");
   Sync(bea);

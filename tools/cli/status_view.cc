@@ -38,6 +38,67 @@ class Table {
 
 std::string Sha256Hex(const v1::EvidenceRef& blob) { return Hex(blob.sha256()); }
 
+// "award" / "not_yet": the words the server writes on the assessment entity.
+std::string_view DecisionWord(v1::Decision decision) {
+  switch (decision) {
+    case v1::DECISION_AWARD:
+      return "award";
+    case v1::DECISION_NOT_YET:
+      return "not_yet";
+    default:
+      return "unknown";
+  }
+}
+
+// The issuer's decisions on one pursuit, with the attempt each one judged.
+struct Decided {
+  int64_t attempt = 0;
+  v1::Assessment assessment;
+};
+
+Result<std::vector<Decided>> DecisionsOf(Device& device, const EntityId& pursuit) {
+  CAIRN_ASSIGN_OR_RETURN(const std::vector<v1::Submission> submissions,
+                         device.ListSubmissions(pursuit));
+  CAIRN_ASSIGN_OR_RETURN(std::vector<v1::Assessment> assessments, device.ListAssessments(pursuit));
+  std::vector<Decided> out;
+  for (v1::Assessment& assessment : assessments) {
+    Decided decided;
+    for (const v1::Submission& submission : submissions) {
+      if (submission.id() == assessment.submission())
+        decided.attempt = submission.snapshot().attempt();
+    }
+    decided.assessment = std::move(assessment);
+    out.push_back(std::move(decided));
+  }
+  return out;
+}
+
+// The feedback of every decision, newest last, for a teacher reading the terminal.
+void PrintDecisions(const v1::Pursuit& pursuit, const std::vector<Decided>& decisions,
+                    std::ostream& out) {
+  for (const Decided& d : decisions) {
+    const v1::Assessment& a = d.assessment;
+    out << "\n"
+        << pursuit.micro_credential_id() << ", attempt " << d.attempt << ": "
+        << (a.decision() == v1::DECISION_AWARD ? "awarded" : "not yet") << " ("
+        << IsoTime(a.decided_at_ms()) << ")\n";
+    if (!a.feedback().empty()) {
+      out << "  Feedback: " << Quote(a.feedback(), std::numeric_limits<size_t>::max()) << "\n";
+    }
+    for (const v1::CriterionScore& score : a.scores()) {
+      out << "  - " << score.criterion_id() << ": " << score.level_id();
+      if (!score.comment().empty()) {
+        out << " " << Quote(score.comment(), std::numeric_limits<size_t>::max());
+      }
+      out << "\n";
+    }
+  }
+  if (pursuit.status() == v1::PURSUIT_STATUS_NOT_YET) {
+    out << "  Revise your answers, reflection or evidence, then 'cairn submit "
+        << IdFromBytes(pursuit.id()) << "' again: evidence already uploaded is not sent again.\n";
+  }
+}
+
 }  // namespace
 
 Status PrintStatus(Device& device, bool json, std::ostream& out) {
@@ -51,10 +112,14 @@ Status PrintStatus(Device& device, bool json, std::ostream& out) {
   CAIRN_ASSIGN_OR_RETURN(const std::vector<v1::Pursuit> pursuits, device.ListPursuits());
   CAIRN_ASSIGN_OR_RETURN(const std::vector<Conflict> conflicts, device.Conflicts());
   std::vector<size_t> evidence_counts;
+  std::vector<std::vector<Decided>> decisions;
   for (const v1::Pursuit& pursuit : pursuits) {
     CAIRN_ASSIGN_OR_RETURN(const std::vector<v1::EvidenceItem> evidence,
                            device.ListEvidence(Id128::FromBytes(pursuit.id())));
     evidence_counts.push_back(evidence.size());
+    CAIRN_ASSIGN_OR_RETURN(std::vector<Decided> decided,
+                           DecisionsOf(device, Id128::FromBytes(pursuit.id())));
+    decisions.push_back(std::move(decided));
   }
 
   if (json) {
@@ -79,7 +144,36 @@ Status PrintStatus(Device& device, bool json, std::ostream& out) {
           .Uint(evidence_counts[i])
           .Key("started_at")
           .String(IsoTime(p.started_at_ms()))
-          .EndObject();
+          .Key("decisions")
+          .BeginArray();
+      for (const Decided& d : decisions[i]) {
+        const v1::Assessment& a = d.assessment;
+        writer.BeginObject()
+            .Key("submission")
+            .String(IdFromBytes(a.submission()))
+            .Key("attempt")
+            .Int(d.attempt)
+            .Key("decision")
+            .String(DecisionWord(a.decision()))
+            .Key("feedback")
+            .String(a.feedback())
+            .Key("decided_at")
+            .String(IsoTime(a.decided_at_ms()))
+            .Key("scores")
+            .BeginArray();
+        for (const v1::CriterionScore& score : a.scores()) {
+          writer.BeginObject()
+              .Key("criterion_id")
+              .String(score.criterion_id())
+              .Key("level_id")
+              .String(score.level_id())
+              .Key("comment")
+              .String(score.comment())
+              .EndObject();
+        }
+        writer.EndArray().EndObject();
+      }
+      writer.EndArray().EndObject();
     }
     writer.EndArray().Key("unresolved_conflicts").Uint(conflicts.size());
     writer.Key("sync").BeginObject().Key("enrolled").Bool(sync.has_value());
@@ -106,6 +200,11 @@ Status PrintStatus(Device& device, bool json, std::ostream& out) {
                  std::to_string(evidence_counts[i])});
     }
     table.Print(out);
+    for (size_t i = 0; i < pursuits.size(); ++i) {
+      if (!decisions[i].empty() || pursuits[i].status() == v1::PURSUIT_STATUS_NOT_YET) {
+        PrintDecisions(pursuits[i], decisions[i], out);
+      }
+    }
   }
   out << Plural(conflicts.size(), "unresolved conflict")
       << (conflicts.empty() ? "" : ": 'cairn conflicts' shows them") << "\n";

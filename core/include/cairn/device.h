@@ -16,14 +16,14 @@
 #include <string_view>
 #include <vector>
 
+#include "cairn/catalog_publish.h"
 #include "cairn/replica.h"
 #include "cairn/v1/catalog.pb.h"
 #include "cairn/v1/model.pb.h"
 
 namespace cairn {
 
-// Entity type names in the change log.
-inline constexpr std::string_view kMicroCredentialType = "micro_credential";
+// Entity type names in the change log (the catalog's are in catalog_publish.h).
 inline constexpr std::string_view kPursuitType = "pursuit";
 inline constexpr std::string_view kEvidenceType = "evidence";
 inline constexpr std::string_view kSubmissionType = "submission";
@@ -45,11 +45,17 @@ class Device {
 
   Replica& replica() { return *replica_; }
 
-  // Writes every micro-credential of `catalog` as a catalog entry pinned to catalog.commit().
-  // This is what the server's catalog import does; devices receive the result through sync.
-  Status PublishCatalog(const v1::Catalog& catalog);
+  // Publishes `catalog` (checked; see catalog_publish.h) as the server's catalog import does;
+  // devices receive the server's through sync. Writes nothing when nothing changed.
+  Result<CatalogPublication> PublishCatalog(const v1::Catalog& catalog);
+  // What the catalog on this device holds, for PlanCatalogPublication.
+  Result<PublishedCatalog> LoadPublishedCatalog();
   // The newest version of every micro-credential, by title.
   Result<std::vector<v1::MicroCredential>> ListMicroCredentials();
+  // The newest version of every stack, by title.
+  Result<std::vector<v1::Stack>> ListStacks();
+  // Every issuer's current profile, by name.
+  Result<std::vector<v1::Issuer>> ListIssuers();
   // A micro-credential by id; the newest version when `version` is empty.
   Result<v1::MicroCredential> GetMicroCredential(std::string_view id,
                                                  std::string_view version = {});
@@ -76,6 +82,10 @@ class Device {
   // issue when the pursuit is not ready.
   Result<EntityId> Submit(const EntityId& pursuit);
   Result<std::vector<v1::Submission>> ListSubmissions(const EntityId& pursuit);
+  // The issuer's confirmed decisions on the pursuit's submissions (entity type "assessment",
+  // written by the server's actor), oldest submission first: the decision, the feedback and a
+  // level and comment for each rubric criterion.
+  Result<std::vector<v1::Assessment>> ListAssessments(const EntityId& pursuit);
 
   // Unresolved conflicts on free-text fields (answers, reflections, captions).
   Result<std::vector<Conflict>> Conflicts();
@@ -85,6 +95,10 @@ class Device {
  private:
   Device(std::unique_ptr<Replica> replica, Env env) : replica_(std::move(replica)), env_(env) {}
   Result<EntityData> LoadLive(const EntityId& id, std::string_view type, std::string_view noun);
+  // The definition of the current entry of each id of a catalog type, by id.
+  Result<std::vector<std::string>> CurrentDefinitions(std::string_view type);
+  template <typename T>
+  Result<std::vector<T>> ListCurrent(std::string_view type);
   Result<v1::MicroCredential> MicroCredentialOf(const EntityData& pursuit);
   // How many submissions each pursuit has, from one pass over the submissions.
   Result<std::map<EntityId, int64_t>> SubmissionsByPursuit();
@@ -92,13 +106,6 @@ class Device {
   std::unique_ptr<Replica> replica_;
   Env env_;
 };
-
-// The ops that publish every micro-credential of `catalog` as a catalog entry, one entity per
-// (id, commit), skipping entries `published` says exist already. Devices (the CLI's local
-// catalog) and the server's catalog actor commit them alike.
-Result<std::vector<Op>> CatalogPublishOps(
-    const v1::Catalog& catalog, int64_t now_ms,
-    const std::function<Result<bool>(const EntityId&)>& published);
 
 // Words in `text`: runs of characters between whitespace.
 size_t CountWords(std::string_view text);

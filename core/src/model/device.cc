@@ -43,10 +43,6 @@ const EntityId* RefOf(const EntityData& entity, std::string_view field) {
   return v ? std::get_if<EntityId>(v) : nullptr;
 }
 
-std::string CatalogEntryName(std::string_view id, std::string_view version) {
-  return "cairn:micro_credential:" + std::string(id) + "@" + std::string(version);
-}
-
 // The pursuit message of a pursuit entity that has `submissions` submissions so far.
 v1::Pursuit PursuitFromEntity(const EntityData& entity, int64_t submissions) {
   v1::Pursuit pursuit;
@@ -159,10 +155,13 @@ const Schema& CairnSchema() {
     };
     FieldRule answer = text(std::string(kAnswerPrefix), /*free_text=*/true);
     answer.prefix = true;
-    s->Add(std::string(kMicroCredentialType),
-           {text("slug"), text("version"), text("title"), of("definition", ValueType::kBlob),
-            of("published_at_ms", ValueType::kInteger)},
-           /*deletable=*/false);
+    // Catalog entries (catalog_publish.h): written by the server's catalog actor only.
+    for (const std::string_view type : {kMicroCredentialType, kStackType, kIssuerType}) {
+      s->Add(std::string(type),
+             {text("slug"), text("version"), text("title"), of("definition", ValueType::kBlob),
+              of("published_at_ms", ValueType::kInteger)},
+             /*deletable=*/false);
+    }
     s->Add(std::string(kPursuitType),
            {text("micro_credential_id"), text("micro_credential_version"),
             of("started_at_ms", ValueType::kInteger), answer, text("reflection", true),
@@ -173,7 +172,9 @@ const Schema& CairnSchema() {
     s->Add(
         std::string(kSubmissionType),
         {of("pursuit", ValueType::kEntity, true), of("attempt", ValueType::kInteger, true),
-         of("snapshot", ValueType::kBlob, true), of("submitted_at_ms", ValueType::kInteger, true)},
+         of("snapshot", ValueType::kBlob, true), of("submitted_at_ms", ValueType::kInteger, true),
+         // Written by the server and the issuer only (received, forwarded, in_review, ...).
+         text("status")},
         /*deletable=*/false);
     s->Add(std::string(kAssessmentType),
            {of("submission", ValueType::kEntity), text("decision"), text("feedback"),
@@ -192,65 +193,100 @@ Result<std::unique_ptr<Device>> Device::Open(const std::string& path, Env env) {
   return std::unique_ptr<Device>(new Device(std::move(replica), env));
 }
 
-Result<std::vector<Op>> CatalogPublishOps(
-    const v1::Catalog& catalog, int64_t now_ms,
-    const std::function<Result<bool>(const EntityId&)>& published) {
-  if (catalog.commit().empty()) {
-    return InvalidArgument("the catalog has no commit id; every version is pinned to one");
-  }
-  std::vector<Op> ops;
-  for (const v1::MicroCredential& mc : catalog.micro_credentials()) {
-    if (mc.id().empty()) return InvalidArgument("a micro-credential in the catalog has no id");
-    v1::MicroCredential pinned = mc;
-    pinned.set_version(catalog.commit());
+Result<PublishedCatalog> Device::LoadPublishedCatalog() {
+  // Entries in the order their definitions were written: the last one of an id is current.
+  struct Entry {
+    Stamp stamp;
+    EntityId entity;
+    std::string type;
+    std::string slug;
     std::string definition;
-    pinned.SerializeToString(&definition);
-    const EntityId id = NameBasedId(CatalogEntryName(mc.id(), catalog.commit()));
-    CAIRN_ASSIGN_OR_RETURN(const bool exists, published(id));
-    if (exists) continue;  // this version is already published; versions never change
-    ops.push_back(Op::Put(id, std::string(kTypeField), std::string(kMicroCredentialType)));
-    ops.push_back(Op::Put(id, "slug", mc.id()));
-    ops.push_back(Op::Put(id, "version", catalog.commit()));
-    ops.push_back(Op::Put(id, "title", mc.title()));
-    ops.push_back(Op::Put(id, "definition", Blob{std::move(definition)}));
-    ops.push_back(Op::Put(id, "published_at_ms", now_ms));
+  };
+  std::vector<Entry> entries;
+  for (const std::string_view type : {kIssuerType, kStackType, kMicroCredentialType}) {
+    CAIRN_ASSIGN_OR_RETURN(std::vector<EntityData> entities, replica_->ListByType(type));
+    for (const EntityData& entity : entities) {
+      const std::string* slug = entity.GetText("slug");
+      const auto it = entity.fields.find("definition");
+      if (slug == nullptr || it == entity.fields.end() || it->second.empty()) continue;
+      const auto* blob = std::get_if<Blob>(&it->second.back().value);
+      if (blob == nullptr) continue;
+      entries.push_back({it->second.back().stamp, entity.id, std::string(type), *slug, blob->data});
+    }
   }
-  return ops;
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.stamp < b.stamp; });
+  PublishedCatalog published;
+  for (Entry& entry : entries) {
+    published.Add(entry.entity, entry.type, entry.slug, std::move(entry.definition));
+  }
+  return published;
 }
 
-Status Device::PublishCatalog(const v1::Catalog& catalog) {
-  CAIRN_ASSIGN_OR_RETURN(
-      std::vector<Op> ops,
-      CatalogPublishOps(catalog, env_.clock->NowMillis(), [&](const EntityId& id) -> Result<bool> {
-        CAIRN_ASSIGN_OR_RETURN(std::optional<EntityData> existing, replica_->Get(id));
-        return existing.has_value();
-      }));
-  if (ops.empty()) return {};
-  return replica_->Commit(std::move(ops)).status();
+Result<CatalogPublication> Device::PublishCatalog(const v1::Catalog& catalog) {
+  CAIRN_ASSIGN_OR_RETURN(const PublishedCatalog published, LoadPublishedCatalog());
+  CAIRN_ASSIGN_OR_RETURN(CatalogPublication publication,
+                         PlanCatalogPublication(catalog, published, env_.clock->NowMillis()));
+  if (publication.ops.empty()) return publication;
+  CAIRN_RETURN_IF_ERROR(replica_->Commit(std::move(publication.ops)).status());
+  publication.ops.clear();
+  return publication;
 }
 
-Result<std::vector<v1::MicroCredential>> Device::ListMicroCredentials() {
-  CAIRN_ASSIGN_OR_RETURN(std::vector<EntityData> entries,
-                         replica_->ListByType(kMicroCredentialType));
-  // Newest version per id: the entry written last (greatest stamp of its definition).
-  std::map<std::string, std::pair<Stamp, const EntityData*>> newest;
+Result<std::vector<std::string>> Device::CurrentDefinitions(std::string_view type) {
+  CAIRN_ASSIGN_OR_RETURN(std::vector<EntityData> entries, replica_->ListByType(type));
+  // The current entry per id: the one whose definition was written last (greatest stamp).
+  std::map<std::string, std::pair<Stamp, const Blob*>> newest;
   for (const EntityData& entry : entries) {
     const std::string* slug = entry.GetText("slug");
     const auto it = entry.fields.find("definition");
     if (slug == nullptr || it == entry.fields.end() || it->second.empty()) continue;
+    const auto* blob = std::get_if<Blob>(&it->second.back().value);
+    if (blob == nullptr) {
+      return DataLoss("the catalog entry for '" + *slug + "' is damaged; sync the catalog again");
+    }
     const Stamp& stamp = it->second.back().stamp;
-    auto [pos, inserted] = newest.try_emplace(*slug, stamp, &entry);
-    if (!inserted && pos->second.first < stamp) pos->second = {stamp, &entry};
+    auto [pos, inserted] = newest.try_emplace(*slug, stamp, blob);
+    if (!inserted && pos->second.first < stamp) pos->second = {stamp, blob};
   }
-  std::vector<v1::MicroCredential> out;
-  for (const auto& [slug, entry] : newest) {
-    const auto* blob = std::get_if<Blob>(entry.second->Get("definition"));
-    if (blob == nullptr || !out.emplace_back().ParseFromString(blob->data)) {
-      return DataLoss("the catalog entry for '" + slug + "' is damaged; sync the catalog again");
+  std::vector<std::string> out;
+  out.reserve(newest.size());
+  for (const auto& [slug, entry] : newest) out.push_back(entry.second->data);
+  return out;
+}
+
+template <typename T>
+Result<std::vector<T>> Device::ListCurrent(std::string_view type) {
+  CAIRN_ASSIGN_OR_RETURN(const std::vector<std::string> definitions, CurrentDefinitions(type));
+  std::vector<T> out(definitions.size());
+  for (size_t i = 0; i < definitions.size(); ++i) {
+    if (!out[i].ParseFromString(definitions[i])) {
+      return DataLoss("a catalog entry of type " + std::string(type) +
+                      " is damaged; sync the catalog again");
     }
   }
+  return out;
+}
+
+Result<std::vector<v1::MicroCredential>> Device::ListMicroCredentials() {
+  CAIRN_ASSIGN_OR_RETURN(std::vector<v1::MicroCredential> out,
+                         ListCurrent<v1::MicroCredential>(kMicroCredentialType));
   std::sort(out.begin(), out.end(),
             [](const auto& a, const auto& b) { return a.title() < b.title(); });
+  return out;
+}
+
+Result<std::vector<v1::Stack>> Device::ListStacks() {
+  CAIRN_ASSIGN_OR_RETURN(std::vector<v1::Stack> out, ListCurrent<v1::Stack>(kStackType));
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.title() < b.title(); });
+  return out;
+}
+
+Result<std::vector<v1::Issuer>> Device::ListIssuers() {
+  CAIRN_ASSIGN_OR_RETURN(std::vector<v1::Issuer> out, ListCurrent<v1::Issuer>(kIssuerType));
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.name() < b.name(); });
   return out;
 }
 
@@ -266,7 +302,7 @@ Result<v1::MicroCredential> Device::GetMicroCredential(std::string_view id,
                     "'cairn catalog list'");
   }
   CAIRN_ASSIGN_OR_RETURN(std::optional<EntityData> entry,
-                         replica_->Get(NameBasedId(CatalogEntryName(id, version))));
+                         replica_->Get(CatalogEntryId(kMicroCredentialType, id, version)));
   const Value* definition = entry ? entry->Get("definition") : nullptr;
   const auto* blob = definition ? std::get_if<Blob>(definition) : nullptr;
   if (blob == nullptr) {
@@ -544,6 +580,46 @@ Result<std::vector<v1::Submission>> Device::ListSubmissions(const EntityId& purs
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
     return a.snapshot().attempt() < b.snapshot().attempt();
   });
+  return out;
+}
+
+Result<std::vector<v1::Assessment>> Device::ListAssessments(const EntityId& pursuit) {
+  CAIRN_ASSIGN_OR_RETURN(const std::vector<v1::Submission> submissions, ListSubmissions(pursuit));
+  CAIRN_ASSIGN_OR_RETURN(const std::vector<EntityData> entities,
+                         replica_->ListByType(kAssessmentType));
+  std::map<EntityId, const EntityData*> by_submission;
+  for (const EntityData& entity : entities) {
+    if (const EntityId* submission = RefOf(entity, "submission")) {
+      by_submission[*submission] = &entity;
+    }
+  }
+  std::vector<v1::Assessment> out;
+  for (const v1::Submission& submission : submissions) {  // in attempt order
+    const auto it = by_submission.find(EntityId::FromBytes(submission.id()));
+    if (it == by_submission.end()) continue;
+    const EntityData& entity = *it->second;
+    v1::Assessment assessment;
+    // The scores travel as a serialised Assessment; the entity's own fields say the rest.
+    if (const Value* scores = entity.Get("scores")) {
+      const auto* blob = std::get_if<Blob>(scores);
+      if (blob == nullptr || !assessment.ParseFromString(blob->data)) {
+        return DataLoss("the assessment of submission " + it->first.ToString() +
+                        " is damaged; sync again");
+      }
+    }
+    assessment.set_id(std::string(entity.id.AsBytes()));
+    assessment.set_submission(submission.id());
+    if (const std::string* feedback = entity.GetText("feedback")) {
+      assessment.set_feedback(*feedback);
+    }
+    const std::string* decision = entity.GetText("decision");
+    assessment.set_decision(decision == nullptr      ? v1::DECISION_UNSPECIFIED
+                            : *decision == "award"   ? v1::DECISION_AWARD
+                            : *decision == "not_yet" ? v1::DECISION_NOT_YET
+                                                     : v1::DECISION_UNSPECIFIED);
+    assessment.set_decided_at_ms(entity.GetInteger("decided_at_ms").value_or(0));
+    out.push_back(std::move(assessment));
+  }
   return out;
 }
 

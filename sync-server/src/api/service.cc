@@ -4,6 +4,7 @@
 #include <fstream>
 #include <string>
 
+#include "api/issuer_api.h"
 #include "api/json_string.h"
 #include "cairn/change_codec.h"
 #include "cairn/v1/blob.pb.h"
@@ -261,6 +262,8 @@ Response Service::Handle(const Request& request) {
   if (path.starts_with(kSubmissionsPrefix)) {
     return Submissions(request, path.substr(kSubmissionsPrefix.size()));
   }
+  // The issuer API (issuer_api.h): its own token, JSON in and out.
+  if (path.starts_with(kIssuerApiPrefix)) return IssuerApi(store_).Handle(request);
   return Error(request, NotFound("no such endpoint; the sync API is POST /v1/enrol, "
                                  "/v1/push and /v1/pull, the blob API /v1/blobs/{sha256} "
                                  "(docs/protocol.md)"));

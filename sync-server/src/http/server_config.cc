@@ -26,7 +26,8 @@ std::optional<Int> ParseInteger(std::string_view text) {
 }
 
 constexpr std::string_view kKnownKeys =
-    "listen, tls_cert, tls_key, threads, max_future_skew_ms, max_blob_bytes, scope_quota_bytes";
+    "listen, tls_cert, tls_key, threads, max_future_skew_ms, max_blob_bytes, scope_quota_bytes, "
+    "public_url, webhook_ca_file, forward_backoff_ms, forward_backoff_max_ms";
 
 }  // namespace
 
@@ -98,6 +99,26 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, std::string_view fil
       }
       CAIRN_RETURN_IF_ERROR(set_once(
           key == "max_blob_bytes" ? config.max_blob_bytes : config.scope_quota_bytes, *bytes));
+    } else if (key == "public_url") {
+      if (!value.starts_with("https://") || value.size() <= 8 || value.back() == '/') {
+        return InvalidArgument(where +
+                               ": public_url must be the https:// URL issuers reach this "
+                               "server at, without a trailing '/', not '" +
+                               std::string(value) + "'");
+      }
+      CAIRN_RETURN_IF_ERROR(set_once(config.public_url, std::string(value)));
+    } else if (key == "webhook_ca_file") {
+      CAIRN_RETURN_IF_ERROR(set_once(config.webhook_ca_file, std::string(value)));
+    } else if (key == "forward_backoff_ms" || key == "forward_backoff_max_ms") {
+      const std::optional<int64_t> ms = ParseInteger<int64_t>(value);
+      if (!ms || *ms < 1) {
+        return InvalidArgument(where + ": " + std::string(key) +
+                               " must be a whole number of milliseconds, 1 or more, not '" +
+                               std::string(value) + "'");
+      }
+      CAIRN_RETURN_IF_ERROR(set_once(
+          key == "forward_backoff_ms" ? config.forward_backoff_ms : config.forward_backoff_max_ms,
+          *ms));
     } else {
       return InvalidArgument(where + ": unknown key '" + std::string(key) + "'; the keys are " +
                              std::string(kKnownKeys));

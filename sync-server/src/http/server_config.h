@@ -8,6 +8,11 @@
 //   max_future_skew_ms  how far ahead of the server's clock a change may be stamped
 //   max_blob_bytes      the largest evidence blob accepted, in bytes (default 2 GiB)
 //   scope_quota_bytes   evidence bytes one educator may hold, in bytes (default 10 GiB)
+//   public_url          https://HOST[:PORT] issuers reach this server at: the evidence links of
+//                       forwarded submissions (default https://<listen address>)
+//   webhook_ca_file     PEM CAs to verify webhook receivers with (default: the system store)
+//   forward_backoff_ms  the retry delay after a delivery's first failure (default 30000)
+//   forward_backoff_max_ms  the longest retry delay (default 21600000, 6 hours)
 //
 // An unknown key, a repeated key, a line without '=' or a bad value is an error naming
 // FILE:LINE. Command-line flags override the file.
@@ -33,6 +38,10 @@ struct ServeConfig {
   std::optional<int64_t> max_future_skew_ms;
   std::optional<uint64_t> max_blob_bytes;
   std::optional<uint64_t> scope_quota_bytes;
+  std::optional<std::string> public_url;
+  std::optional<std::string> webhook_ca_file;
+  std::optional<int64_t> forward_backoff_ms;
+  std::optional<int64_t> forward_backoff_max_ms;
 };
 
 // Parses config text; `file_name` is only for messages.

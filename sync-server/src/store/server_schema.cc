@@ -7,7 +7,7 @@
 namespace cairn::server {
 namespace {
 
-constexpr std::array<const char*, 3> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     // 0 -> 1
     R"sql(
       CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
@@ -134,6 +134,52 @@ constexpr std::array<const char*, 3> kMigrations = {
         created_ms INTEGER NOT NULL,
         delivered_ms INTEGER) WITHOUT ROWID;
       CREATE INDEX outbox_due ON outbox(next_attempt_ms) WHERE state = 1;
+      CREATE INDEX outbox_by_state ON outbox(state, created_ms);
+
+      -- What forwarding and the workflow status need of a submission, from its snapshot: the
+      -- pursuit and attempt (the latest-attempt rule), the pinned micro-credential version (its
+      -- issuer) and the snapshot itself (the envelope sent to the issuer).
+      ALTER TABLE submissions ADD COLUMN pursuit BLOB;
+      ALTER TABLE submissions ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE submissions ADD COLUMN micro_credential_id TEXT NOT NULL DEFAULT '';
+      ALTER TABLE submissions ADD COLUMN micro_credential_version TEXT NOT NULL DEFAULT '';
+      ALTER TABLE submissions ADD COLUMN snapshot BLOB;
+      -- How far the published workflow status has come (workflow.cc): statuses only move on.
+      ALTER TABLE submissions ADD COLUMN workflow_rank INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX submissions_by_pursuit ON submissions(scope_id, pursuit, attempt);
+    )sql",
+    // 3 -> 4: the issuer API's assessments and the awards waiting for a badge (decision 0014).
+    R"sql(
+      -- One assessment per submission. `scores` is a serialised cairn.v1.Assessment holding the
+      -- per-criterion scores and the feedback. Until the issuer confirms, decision is NULL and
+      -- a new assessment replaces this one; once confirmed (decision 1 award, 2 not yet, as
+      -- model.proto Decision) the row never changes and `entity` is the assessment entity the
+      -- educator's devices receive.
+      CREATE TABLE assessments(
+        submission_id BLOB PRIMARY KEY,
+        issuer_id TEXT NOT NULL,
+        assessor TEXT NOT NULL,
+        scores BLOB NOT NULL,
+        recommended INTEGER NOT NULL,
+        assessed_ms INTEGER NOT NULL,
+        decision INTEGER,
+        confirmed_by TEXT,
+        reason TEXT,
+        decided_ms INTEGER,
+        entity BLOB) WITHOUT ROWID;
+
+      -- Awards waiting for their badge: written in the transaction that confirms the award,
+      -- taken by badge issuance, which marks each one issued (state 'pending' -> 'issued').
+      CREATE TABLE awards(
+        submission_id BLOB PRIMARY KEY,
+        issuer_id TEXT NOT NULL,
+        scope_id INTEGER NOT NULL,
+        micro_credential_id TEXT NOT NULL,
+        micro_credential_version TEXT NOT NULL,
+        assessment BLOB NOT NULL,
+        state TEXT NOT NULL,
+        created_ms INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE INDEX awards_pending ON awards(created_ms) WHERE state = 'pending';
     )sql",
 };
 

@@ -130,16 +130,6 @@ Result<uint64_t> ServerStore::LastServerSeq() {
   return row ? static_cast<uint64_t>(stmt.ColumnInt(0)) : 0;
 }
 
-Result<bool> ServerStore::HasCatalogEntry(const EntityId& id) {
-  CAIRN_ASSIGN_OR_RETURN(Impl::Reader reader, impl_->AcquireReader());
-  CAIRN_ASSIGN_OR_RETURN(
-      store::Statement stmt,
-      reader->Prepare("SELECT 1 FROM entities e JOIN scopes s ON s.id = e.scope_id "
-                      "WHERE e.id = ?1 AND s.name = 'catalog' AND e.type = 'micro_credential'"));
-  stmt.BindBlob(1, id.AsBytes());
-  return stmt.Step();
-}
-
 Status ServerStore::Check() { return LastServerSeq().status(); }
 
 }  // namespace cairn::server

@@ -212,6 +212,48 @@ struct IssuerCredentials {
   std::string api_token;
 };
 
+// --- the forwarding outbox (outbox.cc, decision 0013) ---
+
+// Values as the outbox table's state column.
+enum class DeliveryState : uint8_t { kPending = 1, kDelivered = 2, kDead = 3 };
+
+// "pending", "delivered", "dead".
+std::string_view DeliveryStateName(DeliveryState state);
+// InvalidArgument listing the names otherwise.
+Result<DeliveryState> ParseDeliveryState(std::string_view name);
+
+// One complete submission's delivery to its issuer.
+struct OutboxEntry {
+  EntityId submission;
+  // The catalog's issuer of the micro-credential version the submission pins; empty if the
+  // catalog did not hold that version (the delivery then fails, naming it).
+  std::string issuer_id;
+  DeliveryState state = DeliveryState::kPending;
+  uint32_t attempts = 0;  // failed attempts so far
+  int64_t next_attempt_ms = 0;
+  std::string last_error;
+  int64_t created_ms = 0;  // when the submission became complete
+  std::optional<int64_t> delivered_ms;
+};
+
+// Everything a delivery sends (forward/envelope.h writes it as JSON).
+struct Forwarding {
+  OutboxEntry entry;
+  std::optional<IssuerInfo> issuer;  // nullopt while no issuer has entry.issuer_id
+  std::string educator_id;
+  std::string educator_name;
+  std::string micro_credential_title;  // empty if the catalog lacks the version
+  std::string snapshot;                // the serialised cairn.v1.SubmissionSnapshot
+  struct Evidence {
+    std::string sha256;  // 32 bytes
+    uint64_t size = 0;
+    std::string media_type;
+    std::string path;  // the blob's file on this server
+  };
+  // The blobs the snapshot names, in snapshot order (the snapshot's evidence order).
+  std::vector<Evidence> evidence;
+};
+
 struct ServerStoreOptions {
   Env env = SystemEnv();
   // Changes stamped further ahead of the server's clock are refused (decision 0007).
@@ -304,6 +346,28 @@ class ServerStore {
   // The directory blob files live in: DATA/blobs, beside the database file.
   const std::string& blob_dir() const;
 
+  // --- the forwarding outbox (outbox.cc, decision 0013) ---
+  // Entries in `state` (all if nullopt), oldest first, at most `limit`.
+  Result<std::vector<OutboxEntry>> ListOutbox(std::optional<DeliveryState> state, size_t limit);
+  // NotFound naming `cairn-server outbox list` for a submission with no entry.
+  Result<OutboxEntry> GetOutboxEntry(const EntityId& submission);
+  // Pending entries due at `now_ms`, earliest first, at most `limit`.
+  Result<std::vector<OutboxEntry>> DueDeliveries(int64_t now_ms, size_t limit);
+  // What the delivery of `submission` sends, read in one snapshot of the store.
+  Result<Forwarding> LoadForwarding(const EntityId& submission);
+  // A delivery succeeded: the entry becomes delivered and the submission "forwarded" (a
+  // workflow status change), in one transaction. A no-op for an entry already delivered.
+  Status RecordDelivered(const EntityId& submission);
+  // A delivery failed with `error`. When `counts`, attempts grows by one and the entry is dead
+  // once it reaches `max_attempts`; otherwise (nothing to deliver to yet) only the error and the
+  // time are recorded. Pending entries are next due at `next_attempt_ms`. Returns the entry.
+  Result<OutboxEntry> RecordDeliveryFailure(const EntityId& submission, std::string_view error,
+                                            bool counts, uint32_t max_attempts,
+                                            int64_t next_attempt_ms);
+  // An operator's retry: the entry (pending, dead or delivered) becomes pending and due now,
+  // with its attempts reset. Re-delivery is safe: issuers deduplicate by the idempotency key.
+  Result<OutboxEntry> RetryDelivery(const EntityId& submission);
+
   // Every entry the catalog scope holds, in publishing order (catalog_entries.cc): what the
   // catalog import compares a new import with.
   Result<PublishedCatalog> LoadPublishedCatalog();
@@ -318,6 +382,8 @@ class ServerStore {
   class Impl;
 
  private:
+  // The issuer's side of the workflow (store/assessments.h) shares the private state.
+  friend class AssessmentStore;
   explicit ServerStore(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -64,6 +65,12 @@ struct SnapshotRecord {
     std::string media_type;
   };
   std::vector<Blob> blobs;
+  // From the snapshot: what the workflow status and forwarding need.
+  std::optional<EntityId> pursuit;  // absent when the snapshot's is not 16 bytes
+  int64_t attempt = 0;
+  std::string micro_credential_id;
+  std::string micro_credential_version;
+  std::string snapshot;  // the serialised SubmissionSnapshot
 };
 
 // The snapshots `change` puts on submission entities, checked: each decodes as a
@@ -73,19 +80,54 @@ Result<std::vector<SnapshotRecord>> SubmissionSnapshotsOf(
     const Change& change, const std::function<Result<std::string>(const EntityId&)>& type_of);
 
 // Records a snapshot's arrival (the first one of a submission wins) and the blobs it names,
-// then MarkCompleteIfReady. In the caller's transaction.
-Status RecordSubmission(store::Database& db, const SnapshotRecord& record, int64_t scope,
-                        int64_t now_ms);
+// then MarkCompleteIfReady. In the caller's transaction. True when this snapshot was new.
+Result<bool> RecordSubmission(store::Database& db, const SnapshotRecord& record, int64_t scope,
+                              int64_t now_ms);
 
 // THE moment a submission becomes complete: if its snapshot is held, it is not complete yet and
 // every blob it names is present in its scope, sets completed_ms = now_ms and returns true.
 // Called in the transaction of the snapshot's arrival and in that of each blob's verification,
-// so it fires exactly once, in whichever comes last. (The forwarding outbox is written here.)
+// so it fires exactly once, in whichever comes last. The forwarding outbox row is written here,
+// in the same transaction (outbox.cc, decision 0013): nothing incomplete is ever forwarded.
 Result<bool> MarkCompleteIfReady(store::Database& db, const EntityId& submission, int64_t now_ms);
 
 // MarkCompleteIfReady for every incomplete submission of `scope` naming blob `sha256`.
 Status MarkSubmissionsNamingBlob(store::Database& db, int64_t scope, std::string_view sha256,
                                  int64_t now_ms);
+
+// --- the forwarding outbox (outbox.cc) and workflow status (workflow.cc), decision 0013 ---
+
+// Inserts the outbox row of `submission`, just completed at `now_ms`, for the issuer of the
+// micro-credential version it pins; due at once. In the caller's transaction.
+Status EnqueueDelivery(store::Database& db, const EntityId& submission, int64_t now_ms);
+
+// Workflow statuses the teacher sees on a submission and its pursuit.
+inline constexpr std::string_view kStatusReceived = "received";
+inline constexpr std::string_view kStatusForwarded = "forwarded";
+inline constexpr std::string_view kStatusInReview = "in_review";
+inline constexpr std::string_view kStatusAwarded = "awarded";
+inline constexpr std::string_view kStatusNotYet = "not_yet";
+
+// The ops that put a workflow status on a submission (and its pursuit, as below), and the
+// scope they belong to; no ops when the submission's status has reached that point already or
+// gone past it (statuses only move on: received, forwarded, in review, decided). Records the
+// new status's rank, so call it in the transaction that commits the ops.
+struct WorkflowOps {
+  std::string scope_name;
+  std::vector<Op> ops;
+};
+Result<WorkflowOps> WorkflowStatusOps(store::Database& db, const EntityId& submission,
+                                      std::string_view status);
+
+// Publishes a workflow status of a submission the server holds to the educator's devices: one
+// server-authored change in the submission's scope putting `status` on the submission's
+// "status" field and, when the submission is its pursuit's latest attempt the server holds, on
+// the pursuit's "status" too (a late event of an old attempt never overwrites a resubmission's
+// status), unless the status would move backwards. NotFound for a submission the server does
+// not hold. REQUIRES: write_mutex held, in a
+// transaction on `db` (the writer), after any LogWriter of that transaction has flushed.
+Status PublishWorkflowStatus(ServerStore::Impl& impl, store::Database& db,
+                             const EntityId& submission, std::string_view status);
 
 // One blob upload in progress (blobs.cc).
 struct ActiveUpload;

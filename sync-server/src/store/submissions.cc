@@ -27,7 +27,13 @@ Result<std::vector<SnapshotRecord>> SubmissionSnapshotsOf(
     if (!snapshot.ParseFromString(blob->data)) {
       return InvalidArgument(where + " is not a SubmissionSnapshot (schemas/cairn/v1/model.proto)");
     }
-    SnapshotRecord record{op.entity, {}};
+    SnapshotRecord record;
+    record.submission = op.entity;
+    if (snapshot.pursuit().size() == 16) record.pursuit = EntityId::FromBytes(snapshot.pursuit());
+    record.attempt = snapshot.attempt();
+    record.micro_credential_id = snapshot.micro_credential_id();
+    record.micro_credential_version = snapshot.micro_credential_version();
+    record.snapshot = blob->data;
     for (int i = 0; i < snapshot.evidence_size(); ++i) {
       const v1::EvidenceRef& ref = snapshot.evidence(i).blob();
       if (ref.sha256().size() != 32) {
@@ -42,17 +48,25 @@ Result<std::vector<SnapshotRecord>> SubmissionSnapshotsOf(
   return records;
 }
 
-Status RecordSubmission(store::Database& db, const SnapshotRecord& record, int64_t scope,
-                        int64_t now_ms) {
+Result<bool> RecordSubmission(store::Database& db, const SnapshotRecord& record, int64_t scope,
+                              int64_t now_ms) {
   // A submission is immutable: the device writes its snapshot once. Should a second one arrive
   // (a concurrent write the device could not see), the first one received stays the record.
   CAIRN_ASSIGN_OR_RETURN(
       store::Statement insert,
-      db.Prepare(
-          "INSERT OR IGNORE INTO submissions(id, scope_id, snapshot_ms) VALUES(?1, ?2, ?3)"));
+      db.Prepare("INSERT OR IGNORE INTO submissions(id, scope_id, snapshot_ms, pursuit, attempt, "
+                 "micro_credential_id, micro_credential_version, snapshot) "
+                 "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
   insert.BindBlob(1, record.submission.AsBytes()).Bind(2, scope).Bind(3, now_ms);
+  if (record.pursuit) {
+    insert.BindBlob(4, record.pursuit->AsBytes());
+  } else {
+    insert.BindNull(4);
+  }
+  insert.Bind(5, record.attempt).BindText(6, record.micro_credential_id);
+  insert.BindText(7, record.micro_credential_version).BindBlob(8, record.snapshot);
   CAIRN_RETURN_IF_ERROR(insert.Run());
-  if (sqlite3_changes(db.handle()) == 0) return {};
+  if (sqlite3_changes(db.handle()) == 0) return false;
   CAIRN_ASSIGN_OR_RETURN(store::Statement name,
                          db.Prepare("INSERT INTO submission_blobs(submission_id, position, sha256, "
                                     "size, media_type) VALUES(?1, ?2, ?3, ?4, ?5)"));
@@ -64,7 +78,8 @@ Status RecordSubmission(store::Database& db, const SnapshotRecord& record, int64
     name.BindText(5, blob.media_type);
     CAIRN_RETURN_IF_ERROR(name.Run());
   }
-  return MarkCompleteIfReady(db, record.submission, now_ms).status();
+  CAIRN_RETURN_IF_ERROR(MarkCompleteIfReady(db, record.submission, now_ms).status());
+  return true;
 }
 
 Result<bool> MarkCompleteIfReady(store::Database& db, const EntityId& submission, int64_t now_ms) {
@@ -79,7 +94,8 @@ Result<bool> MarkCompleteIfReady(store::Database& db, const EntityId& submission
   mark.BindBlob(1, submission.AsBytes()).Bind(2, now_ms);
   CAIRN_RETURN_IF_ERROR(mark.Run());
   const bool completed = sqlite3_changes(db.handle()) > 0;
-  // Issue 5: the forwarding outbox row is written here, in this transaction.
+  // The transactional outbox: the row commits with the completion or not at all.
+  if (completed) CAIRN_RETURN_IF_ERROR(EnqueueDelivery(db, submission, now_ms));
   return completed;
 }
 

@@ -281,7 +281,8 @@ Result<PushResult> ServerStore::Push(const Principal& principal, std::span<const
     CAIRN_RETURN_IF_ERROR(log.Prepare());
     CAIRN_ASSIGN_OR_RETURN(std::optional<ActorState> author, log.Actor(principal.actor));
     if (!author) return Internal("enrolled actor " + principal.actor.ToString() + " is missing");
-    uint64_t refused_at = 0;  // the seq of the first refused change, 0 = none
+    uint64_t refused_at = 0;         // the seq of the first refused change, 0 = none
+    std::vector<EntityId> received;  // submissions whose snapshot this push brought
     for (const Change* change : ordered) {
       if (refused_at != 0) {
         result.refused.push_back(
@@ -331,7 +332,9 @@ Result<PushResult> ServerStore::Push(const Principal& principal, std::span<const
       }
       CAIRN_RETURN_IF_ERROR(log.Append(*change, principal.write_scope, payload));
       for (const SnapshotRecord& snapshot : *snapshots) {
-        CAIRN_RETURN_IF_ERROR(RecordSubmission(db, snapshot, principal.write_scope, now));
+        CAIRN_ASSIGN_OR_RETURN(const bool is_new,
+                               RecordSubmission(db, snapshot, principal.write_scope, now));
+        if (is_new) received.push_back(snapshot.submission);
       }
       author->max_seq = change->seq;
       author->max_hlc = change->hlc;
@@ -340,6 +343,10 @@ Result<PushResult> ServerStore::Push(const Principal& principal, std::span<const
     }
     result.acknowledged_seq = author->max_seq;
     CAIRN_RETURN_IF_ERROR(log.Flush());
+    // After the flush: the status change names the device's changes up to this push as deps.
+    for (const EntityId& id : received) {
+      CAIRN_RETURN_IF_ERROR(PublishWorkflowStatus(*impl_, db, id, kStatusReceived));
+    }
     CAIRN_ASSIGN_OR_RETURN(store::Statement seen,
                            db.Prepare("UPDATE devices SET last_seen_ms = ?2 WHERE id = ?1"));
     seen.BindText(1, principal.device_id).Bind(2, now);

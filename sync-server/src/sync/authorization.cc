@@ -42,7 +42,7 @@ Status EducatorOp(std::string_view type, const Op& op) {
                             " may not write an assessment; assessors score submissions "
                             "through the issuer's review");
   }
-  if (type == "micro_credential") {
+  if (type == "micro_credential" || type == "stack" || type == "issuer") {
     return PermissionDenied(what + " may not change the catalog; issuers publish it");
   }
   return PermissionDenied(what + " may not write entities of type '" + std::string(type) + "'");

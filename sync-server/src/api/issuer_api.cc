@@ -1,0 +1,442 @@
+#include "api/issuer_api.h"
+
+#include <charconv>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/issuer_json.h"
+
+namespace cairn::server {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kJson = "application/json";
+constexpr std::string_view kSubmissions = "submissions";
+
+Response JsonError(int http_status, const Status& status) {
+  return ErrorResponse(kJson, http_status, status);
+}
+
+Response JsonError(const Status& status) { return JsonError(HttpStatusFor(status.code()), status); }
+
+// A refusal of the content of a well-formed body: 422, so that a client tells "fix the
+// document" (400) from "fix the assessment" apart.
+Response ContentError(const Status& status) {
+  return JsonError(status.code() == Code::kInvalidArgument ? 422 : HttpStatusFor(status.code()),
+                   status);
+}
+
+Response JsonAnswer(const json::value& value, int http_status = 200) {
+  Response response;
+  response.status = http_status;
+  response.content_type = "application/json";
+  response.body = ToJson(value);
+  response.body += '\n';
+  // What an issuer reads shows children's work (DESIGN.md §8): no shared cache keeps it.
+  response.headers.emplace_back("Cache-Control", "private, no-store");
+  return response;
+}
+
+Response MethodNotAllowed(std::string_view path, std::string_view allowed,
+                          std::string_view method) {
+  Response r = JsonError(405, InvalidArgument(std::string(path) + " takes " + std::string(allowed) +
+                                              ", not " + std::string(method)));
+  r.headers.emplace_back("Allow", std::string(allowed));
+  return r;
+}
+
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (true) {
+    const size_t slash = path.find('/');
+    out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) return out;
+    path.remove_prefix(slash + 1);
+  }
+}
+
+std::string Hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (const char c : bytes) {
+    out.push_back(kDigits[static_cast<unsigned char>(c) >> 4]);
+    out.push_back(kDigits[static_cast<unsigned char>(c) & 0xF]);
+  }
+  return out;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+Result<std::string> ParseSha256(std::string_view text) {
+  const auto refuse = [] {
+    return InvalidArgument("an evidence id is the SHA-256 of its bytes as 64 hex digits");
+  };
+  if (text.size() != 64) return refuse();
+  std::string out(32, '\0');
+  for (size_t i = 0; i < 32; ++i) {
+    const int hi = HexValue(text[2 * i]);
+    const int lo = HexValue(text[2 * i + 1]);
+    if (hi < 0 || lo < 0) return refuse();
+    out[i] = static_cast<char>((hi << 4) | lo);
+  }
+  return out;
+}
+
+std::optional<uint64_t> ParseDecimal(std::string_view text) {
+  uint64_t value = 0;
+  if (text.empty() || text.size() > 19) return std::nullopt;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+struct ByteRange {
+  uint64_t first = 0;
+  uint64_t last = 0;  // inclusive
+};
+
+// As the blob API reads Range (service.cc): nullopt sends the whole blob (no Range, or one this
+// server does not serve, such as several ranges); an error is unsatisfiable (416).
+Result<std::optional<ByteRange>> ParseRange(std::string_view header, uint64_t size) {
+  constexpr std::string_view kBytes = "bytes=";
+  if (!header.starts_with(kBytes)) return std::optional<ByteRange>();
+  const std::string_view spec = header.substr(kBytes.size());
+  const size_t dash = spec.find('-');
+  if (dash == std::string_view::npos || spec.find(',') != std::string_view::npos) {
+    return std::optional<ByteRange>();
+  }
+  const std::optional<uint64_t> a = ParseDecimal(spec.substr(0, dash));
+  const std::optional<uint64_t> b = ParseDecimal(spec.substr(dash + 1));
+  const auto unsatisfiable = [&] {
+    return OutOfRange("the range '" + std::string(header) + "' is outside the evidence's " +
+                      std::to_string(size) + " bytes");
+  };
+  if (dash == 0) {
+    if (!b) return std::optional<ByteRange>();
+    if (*b == 0 || size == 0) return unsatisfiable();
+    return std::optional<ByteRange>(ByteRange{size - std::min(*b, size), size - 1});
+  }
+  if (!a || (dash + 1 < spec.size() && !b)) return std::optional<ByteRange>();
+  if (b && *b < *a) return std::optional<ByteRange>();
+  if (*a >= size) return unsatisfiable();
+  return std::optional<ByteRange>(ByteRange{*a, b ? std::min(*b, size - 1) : size - 1});
+}
+
+std::string SubmissionPath(const EntityId& id) {
+  return std::string(kIssuerApiPrefix) + std::string(kSubmissions) + "/" + id.ToString();
+}
+
+json::object SummaryJson(const IssuerSubmissionSummary& s) {
+  json::object out;
+  out["id"] = s.id.ToString();
+  out["micro_credential"] = json::object{
+      {"id", s.micro_credential_id}, {"version", s.micro_credential_version}, {"title", s.title}};
+  out["attempt"] = s.attempt;
+  out["educator"] = json::object{{"id", s.educator_id}, {"name", s.educator_name}};
+  out["completed_at_ms"] = s.completed_ms;
+  out["state"] = ReviewStateName(s.state);
+  out["url"] = SubmissionPath(s.id);
+  return out;
+}
+
+json::object RubricJson(const v1::Rubric& rubric) {
+  json::array levels;
+  for (const v1::RubricLevel& level : rubric.levels()) {
+    levels.push_back(
+        json::object{{"id", level.id()}, {"label", level.label()}, {"passing", level.passing()}});
+  }
+  json::array criteria;
+  for (const v1::RubricCriterion& criterion : rubric.criteria()) {
+    json::array descriptors;
+    for (const v1::LevelDescriptor& d : criterion.descriptors()) {
+      descriptors.push_back(json::object{{"level_id", d.level_id()}, {"text", d.text()}});
+    }
+    criteria.push_back(json::object{{"id", criterion.id()},
+                                    {"requirement_id", criterion.requirement_id()},
+                                    {"description", criterion.description()},
+                                    {"descriptors", std::move(descriptors)}});
+  }
+  json::object rule;
+  switch (rubric.award_rule().kind()) {
+    case v1::AWARD_RULE_KIND_ALL_CRITERIA_PASSING:
+      rule["kind"] = "all_criteria_passing";
+      break;
+    case v1::AWARD_RULE_KIND_MIN_PASSING_CRITERIA:
+      rule["kind"] = "min_passing_criteria";
+      rule["min_passing"] = rubric.award_rule().min_passing();
+      break;
+    default:
+      rule["kind"] = "unspecified";
+  }
+  return json::object{
+      {"levels", std::move(levels)}, {"criteria", std::move(criteria)}, {"award_rule", rule}};
+}
+
+json::object AssessmentJson(const AssessmentRecord& a) {
+  json::array scores;
+  for (const ScoreSpec& s : a.scores) {
+    scores.push_back(json::object{
+        {"criterion_id", s.criterion_id}, {"level_id", s.level_id}, {"comment", s.comment}});
+  }
+  json::object out{{"assessor", a.assessor},
+                   {"scores", std::move(scores)},
+                   {"feedback", a.feedback},
+                   {"recommended_decision", DecisionName(a.recommended)},
+                   {"assessed_at_ms", a.assessed_ms}};
+  if (a.entity) {
+    out["decision"] = DecisionName(a.decision);
+    out["confirmed_by"] = a.confirmed_by;
+    if (!a.reason.empty()) out["reason"] = a.reason;
+    out["decided_at_ms"] = a.decided_ms;
+    out["assessment_id"] = a.entity->ToString();
+  }
+  return out;
+}
+
+json::object SubmissionJson(const IssuerSubmission& s) {
+  json::object out = SummaryJson(s.summary);
+  const v1::SubmissionSnapshot& snap = s.snapshot;
+  out["submitted_at_ms"] = snap.submitted_at_ms();
+  // Questions by id, so that each answer comes with the prompt it answers.
+  json::array answers;
+  for (const auto& answer : snap.answers()) {
+    std::string prompt;
+    for (const v1::OverviewQuestion& q : s.micro_credential.requirements().overview_questions()) {
+      if (q.id() == answer.question_id()) prompt = q.prompt();
+    }
+    answers.push_back(json::object{
+        {"question_id", answer.question_id()}, {"prompt", prompt}, {"text", answer.text()}});
+  }
+  out["answers"] = std::move(answers);
+  out["reflection"] =
+      json::object{{"prompt", s.micro_credential.requirements().reflection().prompt()},
+                   {"text", snap.reflection()}};
+  json::array evidence;
+  for (const auto& e : snap.evidence()) {
+    const std::string sha = Hex(e.blob().sha256());
+    evidence.push_back(json::object{{"requirement_id", e.requirement_id()},
+                                    {"caption", e.caption()},
+                                    {"sha256", sha},
+                                    {"size", e.blob().size()},
+                                    {"media_type", e.blob().media_type()},
+                                    {"url", SubmissionPath(s.summary.id) + "/evidence/" + sha}});
+  }
+  out["evidence"] = std::move(evidence);
+  out["competency"] = s.micro_credential.competency();
+  out["rubric"] = RubricJson(s.micro_credential.rubric());
+  if (s.assessment) out["assessment"] = AssessmentJson(*s.assessment);
+  return out;
+}
+
+Result<AssessmentSpec> ParseAssessment(std::string_view body) {
+  CAIRN_ASSIGN_OR_RETURN(const json::object in, ParseJsonObject(body));
+  CAIRN_RETURN_IF_ERROR(CheckKnownFields(in, "", {"assessor", "scores", "feedback"}));
+  AssessmentSpec spec;
+  CAIRN_ASSIGN_OR_RETURN(spec.assessor, StringField(in, "", "assessor", true));
+  CAIRN_ASSIGN_OR_RETURN(spec.feedback, StringField(in, "", "feedback", true));
+  const json::value* scores = in.if_contains("scores");
+  if (scores == nullptr || !scores->is_array()) {
+    return InvalidArgument(
+        "scores: required, an array of {criterion_id, level_id, comment}, one per criterion");
+  }
+  const json::array& list = scores->get_array();
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string path = "scores[" + std::to_string(i) + "]";
+    const json::object* item = list[i].if_object();
+    if (item == nullptr) {
+      return InvalidArgument(path + ": must be an object {criterion_id, level_id, comment}");
+    }
+    CAIRN_RETURN_IF_ERROR(CheckKnownFields(*item, path, {"criterion_id", "level_id", "comment"}));
+    ScoreSpec score;
+    CAIRN_ASSIGN_OR_RETURN(score.criterion_id, StringField(*item, path, "criterion_id", true));
+    CAIRN_ASSIGN_OR_RETURN(score.level_id, StringField(*item, path, "level_id", true));
+    CAIRN_ASSIGN_OR_RETURN(score.comment, StringField(*item, path, "comment", false));
+    spec.scores.push_back(std::move(score));
+  }
+  return spec;
+}
+
+Result<DecisionSpec> ParseDecisionBody(std::string_view body) {
+  CAIRN_ASSIGN_OR_RETURN(const json::object in, ParseJsonObject(body));
+  CAIRN_RETURN_IF_ERROR(CheckKnownFields(in, "", {"decision", "confirmed_by", "reason"}));
+  DecisionSpec spec;
+  CAIRN_ASSIGN_OR_RETURN(const std::string decision, StringField(in, "", "decision", true));
+  Result<v1::Decision> parsed = ParseDecision(decision);
+  if (!parsed.ok()) return parsed.status().Annotate("decision");
+  spec.decision = *parsed;
+  CAIRN_ASSIGN_OR_RETURN(spec.confirmed_by, StringField(in, "", "confirmed_by", true));
+  CAIRN_ASSIGN_OR_RETURN(spec.reason, StringField(in, "", "reason", false));
+  return spec;
+}
+
+Status CheckJsonContentType(const Request& request) {
+  const std::string_view type = request.content_type;
+  if (type.empty() || type.starts_with(kJson)) return {};
+  return InvalidArgument("the body must be application/json, not '" + request.content_type + "'");
+}
+
+}  // namespace
+
+Response IssuerApi::Handle(const Request& request) {
+  const std::string_view target = request.target;
+  const size_t question = target.find('?');
+  const std::string_view path = target.substr(0, question);
+  const std::string_view query =
+      question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
+  const std::vector<std::string_view> parts = Segments(path.substr(kIssuerApiPrefix.size()));
+
+  // Route first (404/405), then the caller (401), then ids (400), then the data (404...).
+  enum class Route : uint8_t { kList, kGet, kEvidence, kAssess, kDecide } route{};
+  std::string_view allowed = "GET";
+  if (parts.empty() || parts[0] != kSubmissions) {
+    return JsonError(
+        NotFound("no such endpoint; the issuer API is under /v1/issuer/submissions "
+                 "(docs/issuer-api.md)"));
+  }
+  if (parts.size() == 1) {
+    route = Route::kList;
+  } else if (parts.size() == 2) {
+    route = Route::kGet;
+  } else if (parts.size() == 4 && parts[2] == "evidence") {
+    route = Route::kEvidence;
+  } else if (parts.size() == 3 && parts[2] == "assessment") {
+    route = Route::kAssess;
+    allowed = "POST";
+  } else if (parts.size() == 3 && parts[2] == "decision") {
+    route = Route::kDecide;
+    allowed = "POST";
+  } else {
+    return JsonError(
+        NotFound("no such endpoint under /v1/issuer/submissions/{id}; there are "
+                 "/evidence/{sha256}, /assessment and /decision "
+                 "(docs/issuer-api.md)"));
+  }
+  if (request.method != allowed) return MethodNotAllowed(path, allowed, request.method);
+
+  constexpr std::string_view kBearer = "Bearer ";
+  if (!std::string_view(request.authorization).starts_with(kBearer)) {
+    return JsonError(Unauthenticated(
+        "the issuer API needs the issuer's API token: send 'Authorization: Bearer <token>' "
+        "(cairn-server issuer add prints it)"));
+  }
+  Result<IssuerInfo> issuer =
+      store_.AuthenticateIssuer(std::string_view(request.authorization).substr(kBearer.size()));
+  if (!issuer.ok()) return JsonError(issuer.status());
+
+  if (route == Route::kList) return List(*issuer, query);
+  Result<EntityId> id = EntityId::Parse(parts[1]);
+  if (!id.ok()) {
+    return JsonError(InvalidArgument("'" + std::string(parts[1]) +
+                                     "' is not a submission id (a UUID such as "
+                                     "0190f5c2-7b1e-7c3a-9d4e-2f6a8b0c1d2e)"));
+  }
+  switch (route) {
+    case Route::kGet:
+      return Get(*issuer, *id);
+    case Route::kEvidence:
+      return Evidence(request, *issuer, *id, parts[3]);
+    case Route::kAssess:
+      return Assess(request, *issuer, *id);
+    case Route::kDecide:
+      return Decide(request, *issuer, *id);
+    case Route::kList:
+      break;
+  }
+  return JsonError(Internal("unrouted issuer API request"));
+}
+
+Response IssuerApi::List(const IssuerInfo& issuer, std::string_view query) {
+  std::optional<ReviewState> state;
+  if (!query.empty()) {
+    constexpr std::string_view kState = "state=";
+    if (!query.starts_with(kState) || query.find('&') != std::string_view::npos) {
+      return JsonError(
+          InvalidArgument("the list takes one query parameter, "
+                          "state=complete|in_review|decided, not '" +
+                          std::string(query) + "'"));
+    }
+    Result<ReviewState> parsed = ParseReviewState(query.substr(kState.size()));
+    if (!parsed.ok()) return JsonError(parsed.status().Annotate("state"));
+    state = *parsed;
+  }
+  Result<std::vector<IssuerSubmissionSummary>> list = assessments_.List(issuer, state);
+  if (!list.ok()) return JsonError(list.status());
+  json::array submissions;
+  for (const IssuerSubmissionSummary& s : *list) submissions.push_back(SummaryJson(s));
+  return JsonAnswer(json::object{{"issuer", issuer.id}, {"submissions", std::move(submissions)}});
+}
+
+Response IssuerApi::Get(const IssuerInfo& issuer, const EntityId& id) {
+  Result<IssuerSubmission> submission = assessments_.Get(issuer, id);
+  if (!submission.ok()) return JsonError(submission.status());
+  return JsonAnswer(SubmissionJson(*submission));
+}
+
+Response IssuerApi::Evidence(const Request& request, const IssuerInfo& issuer, const EntityId& id,
+                             std::string_view sha_hex) {
+  Result<std::string> sha = ParseSha256(sha_hex);
+  if (!sha.ok()) return JsonError(sha.status());
+  Result<BlobLocation> location = assessments_.LocateEvidence(issuer, id, *sha);
+  if (!location.ok()) return JsonError(location.status());
+  Result<std::optional<ByteRange>> range = ParseRange(request.range, location->size);
+  if (!range.ok()) {
+    Response r = JsonError(416, range.status());
+    r.headers.emplace_back("Content-Range", "bytes */" + std::to_string(location->size));
+    return r;
+  }
+  // The session layer streams the file range (http_server.cc), as for the blob API.
+  Response response;
+  response.content_type =
+      location->media_type.empty() ? "application/octet-stream" : location->media_type;
+  response.headers.emplace_back("Accept-Ranges", "bytes");
+  response.headers.emplace_back("ETag", "\"" + Hex(*sha) + "\"");
+  response.headers.emplace_back("Cache-Control", "private, no-store");
+  if (*range) {
+    const ByteRange& r = **range;
+    response.status = 206;
+    response.headers.emplace_back("Content-Range", "bytes " + std::to_string(r.first) + "-" +
+                                                       std::to_string(r.last) + "/" +
+                                                       std::to_string(location->size));
+    response.file = Response::FileRange{location->path, r.first, r.last - r.first + 1};
+  } else {
+    response.file = Response::FileRange{location->path, 0, location->size};
+  }
+  return response;
+}
+
+Response IssuerApi::Assess(const Request& request, const IssuerInfo& issuer, const EntityId& id) {
+  if (Status s = CheckJsonContentType(request); !s.ok()) return JsonError(s);
+  Result<AssessmentSpec> spec = ParseAssessment(request.body);
+  if (!spec.ok()) return JsonError(spec.status());
+  Result<AssessmentRecord> record = assessments_.Assess(issuer, id, *spec);
+  if (!record.ok()) return ContentError(record.status());
+  json::object out{{"submission", id.ToString()},
+                   {"state", ReviewStateName(ReviewState::kInReview)},
+                   {"recommended_decision", DecisionName(record->recommended)},
+                   {"assessment", AssessmentJson(*record)}};
+  return JsonAnswer(out);
+}
+
+Response IssuerApi::Decide(const Request& request, const IssuerInfo& issuer, const EntityId& id) {
+  if (Status s = CheckJsonContentType(request); !s.ok()) return JsonError(s);
+  Result<DecisionSpec> spec = ParseDecisionBody(request.body);
+  if (!spec.ok()) return JsonError(spec.status());
+  Result<AssessmentRecord> record = assessments_.Decide(issuer, id, *spec);
+  if (!record.ok()) return ContentError(record.status());
+  json::object out{{"submission", id.ToString()},
+                   {"state", ReviewStateName(ReviewState::kDecided)},
+                   {"decision", DecisionName(record->decision)},
+                   {"assessment", AssessmentJson(*record)}};
+  return JsonAnswer(out);
+}
+
+}  // namespace cairn::server
