@@ -40,7 +40,7 @@ fi
 inbox="$data/issuer-inbox.git"
 [ -d "$inbox" ] || git init -q --bare -b main "$inbox"
 if ! "$server" issuer list | grep -q '^cairn-demo-institute '; then
-  "$server" issuer add cairn-demo-institute --name "Cairn Demo Institute" --git "$inbox" >/dev/null
+  "$server" issuer add cairn-demo-institute --name "Cairn Demo Institute" --git "$inbox" >/dev/null 2>&1
 fi
 issuer_token=$("$server" issuer token cairn-demo-institute)
 
