@@ -13,6 +13,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -398,6 +399,9 @@ struct BadCase {
   std::string marker;   // text on the line the error must name; empty: line 1 or no line
   std::string message;  // part of the error message
 };
+
+// How ctest and failure messages name a case: by its name, not its bytes.
+void PrintTo(const BadCase& bad, std::ostream* out) { *out << bad.name; }
 
 std::string GoodText(const std::string& path) {
   if (path == "issuers/northbridge.textproto") return std::string(kIssuer);
