@@ -14,7 +14,6 @@ packages=(
   libboost1.81-dev
   libgit2-dev
   libzstd-dev zstd zlib1g-dev
-  libyaml-cpp-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 iptables procps time python3
