@@ -1,12 +1,13 @@
 #include "api/issuer_api.h"
 
-#include <charconv>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "api/blob_file_response.h"
 #include "api/issuer_json.h"
+#include "cairn/hex.h"
 
 namespace cairn::server {
 namespace {
@@ -56,79 +57,6 @@ std::vector<std::string_view> Segments(std::string_view path) {
     if (slash == std::string_view::npos) return out;
     path.remove_prefix(slash + 1);
   }
-}
-
-std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const char c : bytes) {
-    out.push_back(kDigits[static_cast<unsigned char>(c) >> 4]);
-    out.push_back(kDigits[static_cast<unsigned char>(c) & 0xF]);
-  }
-  return out;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-Result<std::string> ParseSha256(std::string_view text) {
-  const auto refuse = [] {
-    return InvalidArgument("an evidence id is the SHA-256 of its bytes as 64 hex digits");
-  };
-  if (text.size() != 64) return refuse();
-  std::string out(32, '\0');
-  for (size_t i = 0; i < 32; ++i) {
-    const int hi = HexValue(text[2 * i]);
-    const int lo = HexValue(text[2 * i + 1]);
-    if (hi < 0 || lo < 0) return refuse();
-    out[i] = static_cast<char>((hi << 4) | lo);
-  }
-  return out;
-}
-
-std::optional<uint64_t> ParseDecimal(std::string_view text) {
-  uint64_t value = 0;
-  if (text.empty() || text.size() > 19) return std::nullopt;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
-struct ByteRange {
-  uint64_t first = 0;
-  uint64_t last = 0;  // inclusive
-};
-
-// As the blob API reads Range (service.cc): nullopt sends the whole blob (no Range, or one this
-// server does not serve, such as several ranges); an error is unsatisfiable (416).
-Result<std::optional<ByteRange>> ParseRange(std::string_view header, uint64_t size) {
-  constexpr std::string_view kBytes = "bytes=";
-  if (!header.starts_with(kBytes)) return std::optional<ByteRange>();
-  const std::string_view spec = header.substr(kBytes.size());
-  const size_t dash = spec.find('-');
-  if (dash == std::string_view::npos || spec.find(',') != std::string_view::npos) {
-    return std::optional<ByteRange>();
-  }
-  const std::optional<uint64_t> a = ParseDecimal(spec.substr(0, dash));
-  const std::optional<uint64_t> b = ParseDecimal(spec.substr(dash + 1));
-  const auto unsatisfiable = [&] {
-    return OutOfRange("the range '" + std::string(header) + "' is outside the evidence's " +
-                      std::to_string(size) + " bytes");
-  };
-  if (dash == 0) {
-    if (!b) return std::optional<ByteRange>();
-    if (*b == 0 || size == 0) return unsatisfiable();
-    return std::optional<ByteRange>(ByteRange{size - std::min(*b, size), size - 1});
-  }
-  if (!a || (dash + 1 < spec.size() && !b)) return std::optional<ByteRange>();
-  if (b && *b < *a) return std::optional<ByteRange>();
-  if (*a >= size) return unsatisfiable();
-  return std::optional<ByteRange>(ByteRange{*a, b ? std::min(*b, size - 1) : size - 1});
 }
 
 std::string SubmissionPath(const EntityId& id) {
@@ -222,7 +150,7 @@ json::object SubmissionJson(const IssuerSubmission& s) {
                    {"text", snap.reflection()}};
   json::array evidence;
   for (const auto& e : snap.evidence()) {
-    const std::string sha = Hex(e.blob().sha256());
+    const std::string sha = LowerHex(e.blob().sha256());
     evidence.push_back(json::object{{"requirement_id", e.requirement_id()},
                                     {"caption", e.caption()},
                                     {"sha256", sha},
@@ -383,34 +311,14 @@ Response IssuerApi::Get(const IssuerInfo& issuer, const EntityId& id) {
 
 Response IssuerApi::Evidence(const Request& request, const IssuerInfo& issuer, const EntityId& id,
                              std::string_view sha_hex) {
-  Result<std::string> sha = ParseSha256(sha_hex);
+  Result<std::string> sha = ParseSha256(sha_hex, "an evidence id");
   if (!sha.ok()) return JsonError(sha.status());
   Result<BlobLocation> location = assessments_.LocateEvidence(issuer, id, *sha);
   if (!location.ok()) return JsonError(location.status());
-  Result<std::optional<ByteRange>> range = ParseRange(request.range, location->size);
-  if (!range.ok()) {
-    Response r = JsonError(416, range.status());
-    r.headers.emplace_back("Content-Range", "bytes */" + std::to_string(location->size));
-    return r;
-  }
   // The session layer streams the file range (http_server.cc), as for the blob API.
-  Response response;
-  response.content_type =
-      location->media_type.empty() ? "application/octet-stream" : location->media_type;
-  response.headers.emplace_back("Accept-Ranges", "bytes");
-  response.headers.emplace_back("ETag", "\"" + Hex(*sha) + "\"");
-  response.headers.emplace_back("Cache-Control", "private, no-store");
-  if (*range) {
-    const ByteRange& r = **range;
-    response.status = 206;
-    response.headers.emplace_back("Content-Range", "bytes " + std::to_string(r.first) + "-" +
-                                                       std::to_string(r.last) + "/" +
-                                                       std::to_string(location->size));
-    response.file = Response::FileRange{location->path, r.first, r.last - r.first + 1};
-  } else {
-    response.file = Response::FileRange{location->path, 0, location->size};
-  }
-  return response;
+  Result<Response> file = BlobFileResponse(*location, request.range, LowerHex(*sha), "evidence");
+  if (!file.ok()) return UnsatisfiableRange(JsonError(416, file.status()), location->size);
+  return *std::move(file);
 }
 
 Response IssuerApi::Assess(const Request& request, const IssuerInfo& issuer, const EntityId& id) {

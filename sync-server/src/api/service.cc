@@ -1,9 +1,10 @@
 #include "api/service.h"
 
-#include <charconv>
+#include <algorithm>
 #include <fstream>
 #include <string>
 
+#include "api/blob_file_response.h"
 #include "api/issuer_api.h"
 #include "api/json_string.h"
 #include "cairn/change_codec.h"
@@ -76,37 +77,6 @@ std::vector<std::string_view> Segments(std::string_view path) {
   }
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// 64 hex digits (either case) -> 32 bytes.
-Result<std::string> ParseSha256(std::string_view text) {
-  const auto refuse = [] {
-    return InvalidArgument("a blob id is the SHA-256 of its bytes as 64 hex digits");
-  };
-  if (text.size() != 64) return refuse();
-  std::string out(32, '\0');
-  for (size_t i = 0; i < 32; ++i) {
-    const int hi = HexValue(text[2 * i]);
-    const int lo = HexValue(text[2 * i + 1]);
-    if (hi < 0 || lo < 0) return refuse();
-    out[i] = static_cast<char>((hi << 4) | lo);
-  }
-  return out;
-}
-
-std::optional<uint64_t> ParseDecimal(std::string_view text) {
-  uint64_t value = 0;
-  if (text.empty() || text.size() > 19) return std::nullopt;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
 void ToProto(const BlobInfo& info, v1::BlobStatus& out) {
   out.set_sha256(info.sha256);
   out.set_state(static_cast<v1::BlobState>(info.state));
@@ -121,39 +91,6 @@ Response BlobStatusResponse(const BlobInfo& info) {
   v1::BlobStatus out;
   ToProto(info, out);
   return Protobuf(out);
-}
-
-// A byte range of a blob of `size` bytes, from a Range header.
-struct ByteRange {
-  uint64_t first = 0;
-  uint64_t last = 0;  // inclusive
-};
-
-// nullopt: no usable Range (absent, not bytes, several ranges): send the whole. An error:
-// unsatisfiable (416).
-Result<std::optional<ByteRange>> ParseRange(std::string_view header, uint64_t size) {
-  constexpr std::string_view kBytes = "bytes=";
-  if (!header.starts_with(kBytes)) return std::optional<ByteRange>();
-  const std::string_view spec = header.substr(kBytes.size());
-  const size_t dash = spec.find('-');
-  if (dash == std::string_view::npos || spec.find(',') != std::string_view::npos) {
-    return std::optional<ByteRange>();
-  }
-  const std::optional<uint64_t> a = ParseDecimal(spec.substr(0, dash));
-  const std::optional<uint64_t> b = ParseDecimal(spec.substr(dash + 1));
-  const auto unsatisfiable = [&] {
-    return OutOfRange("the range '" + std::string(header) + "' is outside the blob's " +
-                      std::to_string(size) + " bytes");
-  };
-  if (dash == 0) {  // bytes=-N: the last N bytes
-    if (!b) return std::optional<ByteRange>();
-    if (*b == 0 || size == 0) return unsatisfiable();
-    return std::optional<ByteRange>(ByteRange{size - std::min(*b, size), size - 1});
-  }
-  if (!a || (dash + 1 < spec.size() && !b)) return std::optional<ByteRange>();
-  if (b && *b < *a) return std::optional<ByteRange>();  // invalid: ignored (RFC 9110 14.1.1)
-  if (*a >= size) return unsatisfiable();
-  return std::optional<ByteRange>(ByteRange{*a, b ? std::min(*b, size - 1) : size - 1});
 }
 
 }  // namespace
@@ -314,7 +251,7 @@ Response Service::Blobs(const Request& request, std::string_view rest) {
   } else {
     return not_found();
   }
-  Result<std::string> sha = ParseSha256(parts[0]);
+  Result<std::string> sha = ParseSha256(parts[0], "a blob id");
   if (!sha.ok()) return Error(request, sha.status());
 
   if (route == Route::kChunks) {
@@ -349,31 +286,9 @@ Response Service::Blobs(const Request& request, std::string_view rest) {
   }
   Result<BlobLocation> location = store_.LocateBlob(*principal, *sha);
   if (!location.ok()) return Error(request, location.status());
-  Result<std::optional<ByteRange>> range = ParseRange(request.range, location->size);
-  if (!range.ok()) {
-    Response r = Error(request, range.status());
-    r.status = 416;
-    r.headers.emplace_back("Content-Range", "bytes */" + std::to_string(location->size));
-    return r;
-  }
-  Response response;
-  response.content_type =
-      location->media_type.empty() ? "application/octet-stream" : location->media_type;
-  response.headers.emplace_back("Accept-Ranges", "bytes");
-  response.headers.emplace_back("ETag", "\"" + std::string(parts[0]) + "\"");
-  // Evidence shows children (DESIGN.md §8): no shared cache keeps it.
-  response.headers.emplace_back("Cache-Control", "private, no-store");
-  if (*range) {
-    const ByteRange& r = **range;
-    response.status = 206;
-    response.headers.emplace_back("Content-Range", "bytes " + std::to_string(r.first) + "-" +
-                                                       std::to_string(r.last) + "/" +
-                                                       std::to_string(location->size));
-    response.file = Response::FileRange{location->path, r.first, r.last - r.first + 1};
-  } else {
-    response.file = Response::FileRange{location->path, 0, location->size};
-  }
-  return response;
+  Result<Response> file = BlobFileResponse(*location, request.range, parts[0], "blob");
+  if (!file.ok()) return UnsatisfiableRange(Error(request, file.status()), location->size);
+  return *std::move(file);
 }
 
 ChunkUploadStart Service::BeginChunks(const Request& head, std::optional<uint64_t> content_length) {
@@ -388,7 +303,7 @@ ChunkUploadStart Service::BeginChunks(const Request& head, std::optional<uint64_
     return refuse(
         NotFound("no such endpoint; chunks go to POST /v1/blobs/{sha256}/chunks/{first}"));
   }
-  Result<std::string> sha = ParseSha256(parts[0]);
+  Result<std::string> sha = ParseSha256(parts[0], "a blob id");
   if (!sha.ok()) return refuse(sha.status());
   const std::optional<uint64_t> first = ParseDecimal(parts[2]);
   if (!first) {

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <memory>
 
+#include "cairn/hex.h"
+
 namespace cairn::server {
 namespace {
 
@@ -183,13 +185,8 @@ std::string CatalogCacheDir(std::string_view cache_root, std::string_view url) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
   EVP_Digest(url.data(), url.size(), digest.data(), &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4U];
-    hex += kHex[digest[i] & 0xFU];
-  }
-  return std::string(cache_root) + "/" + hex;
+  return std::string(cache_root) + "/" +
+         LowerHex(std::string_view(reinterpret_cast<const char*>(digest.data()), length));
 }
 
 Result<CatalogTree> ReadCatalogTree(std::string_view source, std::string_view ref,

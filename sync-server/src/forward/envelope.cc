@@ -43,18 +43,6 @@ class JsonObject {
 
 }  // namespace
 
-std::string LowerHex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const char c : bytes) {
-    const auto b = static_cast<unsigned char>(c);
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 0xF]);
-  }
-  return out;
-}
-
 std::string Rfc3339Millis(int64_t unix_ms) {
   int64_t seconds = unix_ms / 1000;
   int64_t millis = unix_ms % 1000;

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "cairn/hex.h"  // LowerHex, for the envelope's users
 #include "store/server_store.h"
 
 namespace cairn::server {
@@ -24,9 +25,6 @@ Result<std::string> BuildEnvelope(const Forwarding& forwarding, std::string_view
 // Where an issuer fetches one evidence blob with its API token.
 std::string EvidenceUrl(std::string_view public_url, const EntityId& submission,
                         std::string_view sha256);
-
-// Lower-case hex of bytes.
-std::string LowerHex(std::string_view bytes);
 
 // "2026-11-26T01:02:03.456Z" for milliseconds since the Unix epoch.
 std::string Rfc3339Millis(int64_t unix_ms);

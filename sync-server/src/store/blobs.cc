@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "cairn/hex.h"
 #include "store/blob_files.h"
 #include "store/blob_hasher.h"
 #include "store/server_store.h"
@@ -43,18 +44,6 @@ constexpr size_t kMaxIdleUploads = 256;
 constexpr auto kLiveWriterGrace = std::chrono::milliseconds(500);
 // Written chunks are handed to the disk (StartWriteback) in runs of this many (1 MiB).
 constexpr uint64_t kWritebackChunks = 16;
-
-std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const char c : bytes) {
-    const auto b = static_cast<unsigned char>(c);
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 0xF]);
-  }
-  return out;
-}
 
 std::string Sha256Bytes(std::string_view data) {
   const auto digest = Sha256(data);
@@ -185,12 +174,14 @@ class Blobs {
     return impl_.blob_dir + "/partial/" + std::to_string(scope);
   }
   std::string PartialPath(int64_t scope, std::string_view sha) const {
-    return PartialDir(scope) + "/" + Hex(sha);
+    return PartialDir(scope) + "/" + LowerHex(sha);
   }
   std::string PresentDir(std::string_view sha) const {
-    return impl_.blob_dir + "/" + Hex(sha).substr(0, 2);
+    return impl_.blob_dir + "/" + LowerHex(sha).substr(0, 2);
   }
-  std::string PresentPath(std::string_view sha) const { return PresentDir(sha) + "/" + Hex(sha); }
+  std::string PresentPath(std::string_view sha) const {
+    return PresentDir(sha) + "/" + LowerHex(sha);
+  }
 
   int64_t Now() const { return impl_.options.env.clock->NowMillis(); }
 
@@ -321,8 +312,8 @@ class Blobs {
       upload.file.reset();
       CAIRN_RETURN_IF_ERROR(fs.Remove(partial));
       CAIRN_RETURN_IF_ERROR(DeleteRow(upload.scope, upload.sha, kStatePartial));
-      return FailedPrecondition("the uploaded bytes hash to " + Hex(whole) + ", not to the name " +
-                                Hex(upload.sha) +
+      return FailedPrecondition("the uploaded bytes hash to " + LowerHex(whole) +
+                                ", not to the name " + LowerHex(upload.sha) +
                                 " they were offered under; the upload is discarded: offer the "
                                 "blob under the SHA-256 of its bytes");
     }
@@ -590,8 +581,8 @@ Status ValidateOffer(const ServerStoreOptions& options, std::string_view sha,
       return InvalidArgument("an empty blob's one chunk hash is the SHA-256 of no bytes");
     }
     if (sha != empty) {
-      return FailedPrecondition("the offer is of no bytes, whose SHA-256 is " + Hex(empty) +
-                                ", not " + Hex(sha));
+      return FailedPrecondition("the offer is of no bytes, whose SHA-256 is " + LowerHex(empty) +
+                                ", not " + LowerHex(sha));
     }
   }
   return {};
@@ -710,10 +701,10 @@ Result<std::unique_ptr<BlobWriter>> ServerStore::BeginBlobChunks(const Principal
   if (!upload) {
     CAIRN_ASSIGN_OR_RETURN(std::optional<BlobRow> row, blobs.ReadRow(scope, sha256));
     if (!row) {
-      return FailedPrecondition("blob " + Hex(sha256) +
+      return FailedPrecondition("blob " + LowerHex(sha256) +
                                 " was never offered (or its upload expired); offer it first "
                                 "with PUT /v1/blobs/" +
-                                Hex(sha256));
+                                LowerHex(sha256));
     }
     const BlobInfo info = InfoOf(sha256, *row);
     if (first != info.verified_chunks) {
@@ -743,7 +734,7 @@ Result<BlobLocation> ServerStore::LocateBlob(const Principal& principal, std::st
   // Another scope's blob is as absent as a blob nobody has: a device cannot learn what others
   // hold.
   if (!row || row->state != kStatePresent) {
-    return NotFound("this account holds no complete blob " + Hex(sha256));
+    return NotFound("this account holds no complete blob " + LowerHex(sha256));
   }
   return BlobLocation{blobs.PresentPath(sha256), row->size, row->media_type};
 }

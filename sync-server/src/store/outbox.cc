@@ -7,24 +7,13 @@
 
 #include "cairn/catalog_publish.h"
 #include "cairn/change_codec.h"
+#include "cairn/hex.h"
 #include "cairn/v1/catalog.pb.h"
 #include "store/server_store.h"
 #include "store/server_store_impl.h"
 
 namespace cairn::server {
 namespace {
-
-std::string HexOf(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const char c : bytes) {
-    const auto b = static_cast<unsigned char>(c);
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 0xF]);
-  }
-  return out;
-}
 
 constexpr std::string_view kStateNames[] = {"pending", "delivered", "dead"};
 
@@ -247,7 +236,7 @@ Result<Forwarding> ServerStore::LoadForwarding(const EntityId& submission) {
       evidence.size = static_cast<uint64_t>(blobs.ColumnInt(1));
       evidence.media_type = std::string(blobs.ColumnText(2));
       // Present blobs are content-addressed, shared by scopes (blobs.cc PresentPath).
-      const std::string hex = HexOf(evidence.sha256);
+      const std::string hex = LowerHex(evidence.sha256);
       evidence.path = impl_->blob_dir + "/" + hex.substr(0, 2) + "/" + hex;
       out.evidence.push_back(std::move(evidence));
     }
