@@ -209,6 +209,15 @@ struct BeastTransport::Impl {
   Result<HttpResponse> RoundTripStreamed(const HttpRequest& head, uint64_t body_size,
                                          Transport::BodySource& body);
   Result<HttpResponse> RoundTrip(const HttpRequest& request);
+
+  // The request line and the headers every request carries; InvalidArgument for a method or
+  // target no server would take, or a header value with a line break.
+  Result<http::request_header<>> RequestHead(const HttpRequest& in) const;
+  // Runs `attempt(&may_retry)` on the kept-alive connection, connecting first if there is
+  // none. A failure on a reused connection the server may have closed while it sat idle is
+  // tried once more on a new one.
+  template <typename Attempt>
+  Result<HttpResponse> WithReconnect(const Attempt& attempt);
 };
 
 Status BeastTransport::Impl::Connect() {
@@ -435,9 +444,7 @@ Result<HttpResponse> BeastTransport::Impl::ExchangeStreamed(http::request<http::
   return ReadAnswer(head.target(), &ignored);
 }
 
-Result<HttpResponse> BeastTransport::Impl::RoundTripStreamed(const HttpRequest& in,
-                                                             uint64_t body_size,
-                                                             Transport::BodySource& body) {
+Result<http::request_header<>> BeastTransport::Impl::RequestHead(const HttpRequest& in) const {
   http::verb verb = http::string_to_verb(in.method);
   if (verb == http::verb::unknown) {
     return InvalidArgument("unknown HTTP method \"" + in.method + "\"");
@@ -445,47 +452,52 @@ Result<HttpResponse> BeastTransport::Impl::RoundTripStreamed(const HttpRequest& 
   if (in.target.empty() || in.target.front() != '/') {
     return InvalidArgument("HTTP target \"" + in.target + "\" must start with /");
   }
-  http::request<http::empty_body> head{verb, in.target, 11};
+  http::request_header<> head;
+  head.method(verb);
+  head.target(in.target);
+  head.version(11);
   head.set(http::field::host, address.host_header);
   head.set(http::field::user_agent, "cairn/" CAIRN_VERSION);
   head.set(http::field::accept_encoding, "zstd");
   if (!in.content_type.empty()) head.set(http::field::content_type, in.content_type);
   if (!in.authorization.empty()) head.set(http::field::authorization, in.authorization);
-  head.keep_alive(true);
-  head.content_length(body_size);
-
-  for (int attempt = 0;; ++attempt) {
-    const bool reused = stream != nullptr;
-    if (!reused) CAIRN_RETURN_IF_ERROR(Connect());
-    bool may_retry = false;
-    Result<HttpResponse> result = ExchangeStreamed(head, body_size, body, &may_retry);
-    if (result.ok()) return result;
-    Close();
-    if (!reused || attempt > 0 || !may_retry) return result;
-  }
-}
-
-Result<HttpResponse> BeastTransport::Impl::RoundTrip(const HttpRequest& in) {
-  http::verb verb = http::string_to_verb(in.method);
-  if (verb == http::verb::unknown) {
-    return InvalidArgument("unknown HTTP method \"" + in.method + "\"");
-  }
-  if (in.target.empty() || in.target.front() != '/') {
-    return InvalidArgument("HTTP target \"" + in.target + "\" must start with /");
-  }
-  http::request<http::string_body> request{verb, in.target, 11};
-  request.set(http::field::host, address.host_header);
-  request.set(http::field::user_agent, "cairn/" CAIRN_VERSION);
-  request.set(http::field::accept_encoding, "zstd");
-  if (!in.content_type.empty()) request.set(http::field::content_type, in.content_type);
-  if (!in.authorization.empty()) request.set(http::field::authorization, in.authorization);
   if (!in.range.empty()) {
     // Made by the engine, but a header value must stay one line whatever it holds.
     if (in.range.find_first_of("\r\n") != std::string::npos) {
       return InvalidArgument("the Range header of " + in.target + " holds a line break");
     }
-    request.set(http::field::range, in.range);
+    head.set(http::field::range, in.range);
   }
+  return head;
+}
+
+template <typename Attempt>
+Result<HttpResponse> BeastTransport::Impl::WithReconnect(const Attempt& attempt) {
+  for (int tries = 0;; ++tries) {
+    const bool reused = stream != nullptr;
+    if (!reused) CAIRN_RETURN_IF_ERROR(Connect());
+    bool may_retry = false;
+    Result<HttpResponse> result = attempt(&may_retry);
+    if (result.ok()) return result;
+    Close();
+    if (!reused || tries > 0 || !may_retry) return result;
+  }
+}
+
+Result<HttpResponse> BeastTransport::Impl::RoundTripStreamed(const HttpRequest& in,
+                                                             uint64_t body_size,
+                                                             Transport::BodySource& body) {
+  CAIRN_ASSIGN_OR_RETURN(http::request_header<> fields, RequestHead(in));
+  http::request<http::empty_body> head(std::move(fields));
+  head.keep_alive(true);
+  head.content_length(body_size);
+  return WithReconnect(
+      [&](bool* may_retry) { return ExchangeStreamed(head, body_size, body, may_retry); });
+}
+
+Result<HttpResponse> BeastTransport::Impl::RoundTrip(const HttpRequest& in) {
+  CAIRN_ASSIGN_OR_RETURN(http::request_header<> fields, RequestHead(in));
+  http::request<http::string_body> request(std::move(fields));
   request.keep_alive(true);
   // Raw bytes (evidence chunks) are sent as they are: media does not compress, and the blob
   // routes take no Content-Encoding.
@@ -502,16 +514,7 @@ Result<HttpResponse> BeastTransport::Impl::RoundTrip(const HttpRequest& in) {
     request.body() = in.body;
   }
   request.prepare_payload();
-
-  for (int attempt = 0;; ++attempt) {
-    const bool reused = stream != nullptr;
-    if (!reused) CAIRN_RETURN_IF_ERROR(Connect());
-    bool may_retry = false;
-    Result<HttpResponse> result = Exchange(request, &may_retry);
-    if (result.ok()) return result;
-    Close();
-    if (!reused || attempt > 0 || !may_retry) return result;
-  }
+  return WithReconnect([&](bool* may_retry) { return Exchange(request, may_retry); });
 }
 
 BeastTransport::BeastTransport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
