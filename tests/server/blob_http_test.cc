@@ -232,6 +232,48 @@ TEST_F(BlobHttpTest, CutMidBodyKeepsVerifiedChunksThenChunkedResumeCompletes) {
   EXPECT_THAT(metrics, HasSubstr("cairn_blobs_completed_total 1\n"));
 }
 
+TEST_F(BlobHttpTest, ABodyOfManyPiecesIsStoredInOrderAndStopsAtABadChunk) {
+  // More than the pieces a connection reads ahead (4 of 1 MiB) while earlier ones are stored,
+  // with a last piece shorter than the others.
+  const std::string data = Bytes(9 * (size_t{1} << 20) + 777, 3);
+  const std::string hex = Hex(RawSha(data));
+  Offer(data);
+  // A bad chunk in the seventh MiB: every chunk before it is kept, none after.
+  std::string body = data;
+  const size_t bad_chunk = 100;
+  body[bad_chunk * kChunk + 1] ^= 0x20;
+  http::request<http::string_body> post{http::verb::post, "/v1/blobs/" + hex + "/chunks/0", 11};
+  post.body() = body;
+  auto refused = Exchange(std::move(post));
+  EXPECT_EQ(refused.result_int(), 400u);
+  EXPECT_THAT(ErrorMessage(refused), HasSubstr("chunk 100 does not match"));
+  EXPECT_EQ(Status(data).verified_chunks(), bad_chunk);
+
+  // Two connections at once: this blob's rest, and a second blob whole.
+  const std::string other = Bytes(6 * (size_t{1} << 20) + 5, 4);
+  Offer(other);
+  auto send = [this](std::string_view bytes, std::string target) {
+    http::request<http::string_body> request{http::verb::post, target, 11};
+    request.body() = std::string(bytes);
+    return Exchange(std::move(request));
+  };
+  http::response<http::string_body> rest;
+  std::thread second([&] {
+    rest = send(data.substr(bad_chunk * kChunk),
+                "/v1/blobs/" + hex + "/chunks/" + std::to_string(bad_chunk));
+  });
+  auto whole = send(other, "/v1/blobs/" + Hex(RawSha(other)) + "/chunks/0");
+  second.join();
+  ASSERT_EQ(rest.result_int(), 200u) << ErrorMessage(rest);
+  ASSERT_EQ(whole.result_int(), 200u) << ErrorMessage(whole);
+  EXPECT_EQ(Status(data).state(), v1::BLOB_STATE_PRESENT);
+  EXPECT_EQ(Status(other).state(), v1::BLOB_STATE_PRESENT);
+  http::request<http::string_body> download{http::verb::get, "/v1/blobs/" + hex, 11};
+  auto got = Exchange(std::move(download));
+  EXPECT_EQ(got.result_int(), 200u);
+  EXPECT_TRUE(got.body() == data);
+}
+
 TEST_F(BlobHttpTest, RefusalsMidBodyAndBeforeIt) {
   const std::string data = Bytes(4 * kChunk, 2);
   const std::string hex = Hex(RawSha(data));

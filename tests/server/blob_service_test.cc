@@ -383,6 +383,32 @@ TEST_F(BlobServiceTest, TruncatedBodyKeepsOnlyWholeVerifiedChunksAndResumes) {
   EXPECT_EQ(Download(ana_, data), data);
 }
 
+TEST_F(BlobServiceTest, PiecesOfAnySizeAcrossChunksAreCheckedAsTheSameChunks) {
+  // Whole chunks in a piece are checked where they lie, a chunk split across pieces is put
+  // together first: a bad byte is found in either case, at the right chunk.
+  const std::string data = Bytes(7 * kChunk + 321, 25);
+  const std::string hex = Hex(RawSha(data));
+  ASSERT_EQ(Offer(ana_, data).status, 200);
+  std::string body = data;
+  body[5 * kChunk + 17] ^= 0x01;
+  ChunkUploadStart start =
+      service_->BeginChunks({"POST", "/v1/blobs/" + hex + "/chunks/0", "Bearer " + ana_.token,
+                             "application/octet-stream", "", ""},
+                            std::nullopt);
+  ASSERT_NE(start.upload, nullptr) << ErrorOf(start.response).message();
+  const std::string_view view(body);
+  // 1,000 bytes, then 3 chunks from inside chunk 0, then the rest, which starts inside chunk 3.
+  ASSERT_THAT(start.upload->Append(view.substr(0, 1000)), IsOk());
+  ASSERT_THAT(start.upload->Append(view.substr(1000, 3 * kChunk)), IsOk());
+  const Status bad = start.upload->Append(view.substr(1000 + 3 * kChunk));
+  EXPECT_THAT(bad, StatusIs(Code::kInvalidArgument, HasSubstr("chunk 5 does not match")));
+  EXPECT_EQ(start.upload->Finish(bad).status, 400);
+  EXPECT_EQ(BlobStatusOf(ana_, data).verified_chunks(), 5u);
+
+  EXPECT_EQ(StatusOf(Chunks(ana_, data, 5, 3)).state(), v1::BLOB_STATE_PRESENT);
+  EXPECT_EQ(Download(ana_, data), data);
+}
+
 TEST_F(BlobServiceTest, BodyLongerThanTheRemainingChunksIs400) {
   const std::string data = Bytes(2 * kChunk, 6);
   const std::string hex = Hex(RawSha(data));

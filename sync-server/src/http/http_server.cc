@@ -11,10 +11,13 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cctype>
+#include <cstring>
+#include <deque>
 #include <exception>
 #include <map>
 #include <mutex>
@@ -49,7 +52,11 @@ constexpr auto kShutdownTimeout = std::chrono::seconds(5);
 // Content-Length the body is read straight from the TLS stream in reads this large (many TLS
 // records each), not one record at a time through the HTTP parser.
 constexpr size_t kUploadReadBytes = size_t{64} * 1024;
-constexpr size_t kUploadDirectReadBytes = size_t{1} << 20;
+constexpr size_t kUploadPieceBytes = size_t{1} << 20;
+// Pieces of a body of known length in memory at once, per upload: one being read, one being
+// stored and the rest waiting, so that a store that pauses (an fsync) does not stop the reads
+// at once.
+constexpr size_t kUploadPieces = 4;
 
 std::string Lower(std::string_view text) {
   std::string out(text);
@@ -78,11 +85,27 @@ bool IsDisconnect(const beast::error_code& ec) {
 
 class Session;
 
+// A chunk upload's body of known length in flight (Session::StartUploadPipe): pieces of
+// kUploadPieceBytes read from the stream and not yet stored. Used on the session's strand only;
+// the piece being stored is read by the store pool meanwhile and not touched here.
+struct UploadPipe {
+  std::array<std::vector<char>, kUploadPieces> pieces;  // allocated when first used
+  std::vector<size_t> free;                             // pieces to read into
+  std::deque<std::pair<size_t, size_t>> filled;         // (piece, bytes) read, in body order
+  uint64_t left = 0;                                    // body bytes not yet read
+  uint64_t offset = 0;                                  // body bytes read
+  bool reading = false;                                 // a read into a piece is in flight
+  bool storing = false;                                 // filled.front() is being stored
+  std::optional<beast::error_code> cut;                 // the stream failed
+  Status refused;                                       // the upload refused a piece
+};
+
 // What sessions share with the server and each other. Held by shared_ptr from every session,
 // so that it outlives them however the io_context is torn down.
 struct Shared {
-  Shared(Service& s, Metrics& m, ssl::context& t, HttpServerOptions o, asio::io_context& i)
-      : service(s), metrics(m), tls(t), options(std::move(o)), ioc(i) {}
+  Shared(Service& s, Metrics& m, ssl::context& t, HttpServerOptions o, asio::io_context& i,
+         asio::thread_pool::executor_type st)
+      : service(s), metrics(m), tls(t), options(std::move(o)), ioc(i), store(std::move(st)) {}
 
   // Registers a new session; 0 when the server is stopping (the session should just end).
   uint64_t Add(const std::weak_ptr<Session>& session) {
@@ -109,6 +132,9 @@ struct Shared {
   ssl::context& tls;
   const HttpServerOptions options;
   asio::io_context& ioc;
+  // Threads for a chunk upload's blocking work (hashing, writing, fsync), so that the io
+  // threads go on reading its body meanwhile.
+  asio::thread_pool::executor_type store;
 
   std::mutex mutex;
   std::map<uint64_t, std::weak_ptr<Session>> sessions;  // GUARDED_BY(mutex)
@@ -118,7 +144,9 @@ struct Shared {
   bool destroying = false;                              // GUARDED_BY(mutex)
 };
 
-// One TLS connection. Every member function runs on the connection's strand.
+// One TLS connection. Every member function runs on the connection's strand, except
+// AppendToUpload and FinishUploadNow, which a chunk upload runs on the store pool while the
+// strand leaves upload_ alone (UploadPipe).
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, std::shared_ptr<Shared> shared)
@@ -285,18 +313,16 @@ class Session : public std::enable_shared_from_this<Session> {
     const unsigned version = header.version();
     if (length && !parser_->chunked()) {
       // The length is known: read exactly the body from the stream, in large reads.
-      direct_left_ = *length;
       parser_.reset();
-      upload_buffer_.resize(kUploadDirectReadBytes);
+      StartUploadPipe(*length);
     } else {
-      direct_left_.reset();
       chunk_parser_.emplace(std::move(*parser_));
       parser_.reset();
       // The upload refuses bytes past the blob's end, so the parser needs no limit of its own.
       chunk_parser_->body_limit(boost::none);
       upload_buffer_.resize(kUploadReadBytes);
     }
-    const bool body_follows = direct_left_ ? *direct_left_ > 0 : !chunk_parser_->is_done();
+    const bool body_follows = pipe_ ? pipe_->left > 0 : !chunk_parser_->is_done();
     if (expects_continue && body_follows) {
       interim_.emplace(http::status::continue_, version);
       interim_->set(http::field::server, "cairn");
@@ -309,7 +335,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void DoReadChunkBody() {
-    if (direct_left_) return DoReadChunkBodyDirect();
+    if (pipe_) return PumpUpload();
     if (chunk_parser_->is_done()) return Send(EndUpload(Status()), upload_keep_alive_);
     auto& body = chunk_parser_->get().body();
     body.data = upload_buffer_.data();
@@ -346,55 +372,136 @@ class Session : public std::enable_shared_from_this<Session> {
     DoReadChunkBody();
   }
 
-  // A body of known length: first what was read with the header, then exactly the rest from
-  // the stream, up to kUploadDirectReadBytes per read.
-  void DoReadChunkBodyDirect() {
-    uint64_t& left = *direct_left_;
-    if (left == 0) return Send(EndUpload(Status()), upload_keep_alive_);
+  // --- A chunk body of known length: a pipeline (UploadPipe). Pieces are read from the TLS
+  // stream on this strand while earlier ones are stored on the store pool, one at a time and in
+  // order. Nothing in flight and nothing left to do: the upload ends (also on the pool, since
+  // it fsyncs) and its answer is sent. ---
+
+  void StartUploadPipe(uint64_t length) {
+    pipe_.emplace();
+    pipe_->left = length;
+    for (size_t i = 0; i < pipe_->pieces.size(); ++i) pipe_->free.push_back(i);
     if (buffer_.size() > 0) {
-      const size_t take = static_cast<size_t>(std::min<uint64_t>(buffer_.size(), left));
-      const auto* data = static_cast<const char*>(buffer_.data().data());
-      Status appended = AppendToUpload(std::string_view(data, take));
+      // What was read with the header is the first piece.
+      const size_t take = static_cast<size_t>(std::min<uint64_t>(buffer_.size(), length));
+      const size_t piece = TakeFreePiece();
+      std::memcpy(pipe_->pieces[piece].data(), buffer_.data().data(), take);
       buffer_.consume(take);
-      left -= take;
-      bytes_in_ += take;
-      if (!appended.ok()) return RefuseRestOfBody(appended);
-      return DoReadChunkBodyDirect();
+      PieceRead(piece, take);
     }
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(upload_buffer_.size(), left));
+  }
+
+  size_t TakeFreePiece() {
+    const size_t piece = pipe_->free.back();
+    pipe_->free.pop_back();
+    if (pipe_->pieces[piece].empty()) pipe_->pieces[piece].resize(kUploadPieceBytes);
+    return piece;
+  }
+
+  void PieceRead(size_t piece, size_t bytes) {
+    pipe_->left -= bytes;
+    pipe_->offset += bytes;
+    bytes_in_ += bytes;
+    if (bytes > 0) {
+      pipe_->filled.emplace_back(piece, bytes);
+    } else {
+      pipe_->free.push_back(piece);
+    }
+  }
+
+  void PumpUpload() {
+    UploadPipe& pipe = *pipe_;
+    const bool stopped = !pipe.refused.ok() || pipe.cut;
+    if (!pipe.reading && !stopped && pipe.left > 0 && !pipe.free.empty()) ReadPiece();
+    if (!pipe.storing && pipe.refused.ok() && !pipe.filled.empty()) StorePiece();
+    if (pipe.reading || pipe.storing) return;
+    if (!pipe.refused.ok()) {
+      // Append refused the body: answer why, draining (bounded) what the client still sends.
+      drain_after_write_ = pipe.left > 0;
+      drain_remaining_ = pipe.left;
+      return FinishUpload(pipe.refused, [this](Response response) {
+        Send(std::move(response), /*keep_alive=*/false);
+      });
+    }
+    if (pipe.cut) {
+      // Cut mid-body: every chunk verified so far is made durable and kept.
+      const beast::error_code ec = *pipe.cut;
+      return FinishUpload(Unavailable("the body was cut: " + ec.message()),
+                          [this, ec](const Response& /*unsent*/) { OnReadError(ec); });
+    }
+    if (pipe.left == 0 && pipe.filled.empty()) {
+      return FinishUpload(
+          Status(), [this](Response response) { Send(std::move(response), upload_keep_alive_); });
+    }
+  }
+
+  // Reads the next piece. Reads end on multiples of kUploadPieceBytes of the body, so that
+  // every piece but the last holds whole chunks, which the store takes without copying.
+  void ReadPiece() {
+    UploadPipe& pipe = *pipe_;
+    const size_t piece = TakeFreePiece();
+    const uint64_t to_boundary = kUploadPieceBytes - pipe.offset % kUploadPieceBytes;
+    const size_t want = static_cast<size_t>(std::min(pipe.left, to_boundary));
+    pipe.reading = true;
     beast::get_lowest_layer(stream_).expires_after(options().idle_timeout);
     // The idle timeout is renewed as bytes arrive (every TLS record): on a slow link one read
-    // of 1 MiB can take longer than it.
+    // of a piece can take longer than it.
     asio::async_read(
-        stream_, asio::buffer(upload_buffer_.data(), want),
+        stream_, asio::buffer(pipe.pieces[piece].data(), want),
         [this, want](const beast::error_code& ec, size_t done) -> size_t {
           if (ec || done >= want) return 0;
           beast::get_lowest_layer(stream_).expires_after(options().idle_timeout);
           return want - done;
         },
-        beast::bind_front_handler(&Session::OnReadChunkBodyDirect, shared_from_this()));
+        [self = shared_from_this(), piece](beast::error_code ec, size_t got) {
+          self->OnPieceRead(piece, ec, got);
+        });
   }
 
-  void OnReadChunkBodyDirect(beast::error_code ec, size_t got) {
-    *direct_left_ -= got;
-    bytes_in_ += got;
-    if (got > 0) {
-      Status appended = AppendToUpload(std::string_view(upload_buffer_.data(), got));
-      if (!appended.ok()) return RefuseRestOfBody(appended);
-    }
-    if (ec) {
-      // Cut mid-body: every chunk verified so far is made durable and kept.
-      (void)EndUpload(Unavailable("the body was cut: " + ec.message()));
-      return OnReadError(ec);
-    }
-    DoReadChunkBodyDirect();
+  void OnPieceRead(size_t piece, beast::error_code ec, size_t got) {
+    pipe_->reading = false;
+    PieceRead(piece, got);
+    if (ec) pipe_->cut = ec;
+    PumpUpload();
   }
 
-  // Append refused the body: answer why, draining (bounded) what the client still sends.
-  void RefuseRestOfBody(const Status& refused) {
-    drain_after_write_ = *direct_left_ > 0;
-    drain_remaining_ = *direct_left_;
-    Send(EndUpload(refused), /*keep_alive=*/false);
+  // Stores the oldest piece read on the store pool; the answer comes back to this strand.
+  void StorePiece() {
+    UploadPipe& pipe = *pipe_;
+    pipe.storing = true;
+    const auto [piece, bytes] = pipe.filled.front();
+    const std::string_view data(pipe.pieces[piece].data(), bytes);
+    asio::post(shared_->store, [self = shared_from_this(), data] {
+      Status stored = self->AppendToUpload(data);
+      asio::post(self->stream_.get_executor(), [self, stored = std::move(stored)]() mutable {
+        self->OnPieceStored(std::move(stored));
+      });
+    });
+  }
+
+  void OnPieceStored(Status stored) {
+    UploadPipe& pipe = *pipe_;
+    pipe.storing = false;
+    pipe.free.push_back(pipe.filled.front().first);
+    pipe.filled.pop_front();
+    if (!stored.ok()) pipe.refused = std::move(stored);
+    PumpUpload();
+  }
+
+  // Ends the upload on the store pool (Finish makes the chunks durable: fsync and a database
+  // write) and hands its answer to `then` on this strand.
+  template <typename Then>
+  void FinishUpload(Status ended, Then then) {
+    asio::post(shared_->store, [self = shared_from_this(), ended = std::move(ended),
+                                then = std::move(then)]() mutable {
+      Response response = self->FinishUploadNow(ended);
+      asio::post(self->stream_.get_executor(),
+                 [self, response = std::move(response), then = std::move(then)]() mutable {
+                   self->upload_.reset();
+                   self->pipe_.reset();  // up to kUploadPieces MiB: not kept by idle connections
+                   then(std::move(response));
+                 });
+    });
   }
 
   Status AppendToUpload(std::string_view bytes) {
@@ -405,20 +512,23 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
-  // Ends the upload (`ended` OK: the body is complete) and returns its answer.
-  Response EndUpload(const Status& ended) {
-    Response response;
+  // The upload's answer (`ended` OK: the body is complete).
+  Response FinishUploadNow(const Status& ended) {
     try {
-      response = upload_->Finish(ended);
+      return upload_->Finish(ended);
     } catch (const std::exception& e) {
       log::Error("request handler threw", {{"route", route_}, {"error", e.what()}});
-      response =
-          ErrorResponse(accept_, 500, Internal(std::string("the server failed: ") + e.what()));
+      return ErrorResponse(accept_, 500, Internal(std::string("the server failed: ") + e.what()));
     }
+  }
+
+  // Ends the upload on this strand and returns its answer (the chunked-body path).
+  Response EndUpload(const Status& ended) {
+    Response response = FinishUploadNow(ended);
     upload_.reset();
     chunk_parser_.reset();
-    direct_left_.reset();
-    upload_buffer_ = {};  // up to 1 MiB: not kept by idle connections
+    pipe_.reset();
+    upload_buffer_ = {};  // not kept by idle connections
     return response;
   }
 
@@ -670,8 +780,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::buffer_body>> chunk_parser_;
   std::unique_ptr<ChunkUpload> upload_;
   std::vector<char> upload_buffer_;
-  // Body bytes still to read of a chunk upload with a Content-Length (read without the parser).
-  std::optional<uint64_t> direct_left_;
+  // A chunk upload with a Content-Length in progress (read without the parser).
+  std::optional<UploadPipe> pipe_;
   bool upload_keep_alive_ = false;
   State state_ = State::kHandshake;
   bool closing_ = false;
@@ -808,7 +918,9 @@ class HttpServer::Impl {
  public:
   Impl(Service& service, Metrics& metrics, ssl::context& tls, HttpServerOptions options)
       : ioc_(std::max(1, options.threads)),
-        shared_(std::make_shared<Shared>(service, metrics, tls, std::move(options), ioc_)),
+        store_pool_(static_cast<size_t>(std::max(1, options.threads))),
+        shared_(std::make_shared<Shared>(service, metrics, tls, std::move(options), ioc_,
+                                         store_pool_.get_executor())),
         acceptor_(asio::make_strand(ioc_)),
         accept_retry_(acceptor_.get_executor()),
         drain_timer_(ioc_) {}
@@ -820,6 +932,8 @@ class HttpServer::Impl {
     }
     beast::error_code ignored;
     acceptor_.close(ignored);
+    // Store work in flight ends before the Service it uses can go (after a ForceStop).
+    store_pool_.join();
   }
 
   Status Listen() {
@@ -958,6 +1072,7 @@ class HttpServer::Impl {
   }
 
   asio::io_context ioc_;
+  asio::thread_pool store_pool_;
   std::shared_ptr<Shared> shared_;
   tcp::acceptor acceptor_;
   asio::steady_timer accept_retry_;

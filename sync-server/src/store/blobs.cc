@@ -419,11 +419,19 @@ class Writer final : public BlobWriter {
         return failed_;
       }
       const uint64_t length = ChunkLength(upload_->row.size, upload_->row.chunk_size, next_);
+      if (buffer_.empty() && bytes.size() >= length) {
+        // A whole chunk in the caller's bytes: checked and written from there, not copied.
+        failed_ = CommitChunk(bytes.substr(0, length));
+        if (!failed_.ok()) return failed_;
+        bytes.remove_prefix(length);
+        continue;
+      }
       const size_t take = std::min<size_t>(bytes.size(), length - buffer_.size());
       buffer_.append(bytes.substr(0, take));
       bytes.remove_prefix(take);
       if (buffer_.size() == length) {
-        failed_ = CommitChunk();
+        failed_ = CommitChunk(buffer_);
+        buffer_.clear();
         if (!failed_.ok()) return failed_;
       }
     }
@@ -468,7 +476,8 @@ class Writer final : public BlobWriter {
   }
 
  private:
-  Status CommitChunk() {
+  // Checks the next chunk against its offered hash and writes it. `chunk` is the whole chunk.
+  Status CommitChunk(std::string_view chunk) {
     ActiveUpload& upload = *upload_;
     Blobs blobs(impl_);
     const std::lock_guard<std::mutex> lock(upload.mutex);
@@ -484,15 +493,15 @@ class Writer final : public BlobWriter {
                                 "; send from chunk " + std::to_string(upload.written));
     }
     // One pass for the chunk's hash and the whole's (BlobHasher).
-    if (DigestBytes(upload.hasher->HashChunk(buffer_)) != upload.ChunkHash(next_)) {
+    if (DigestBytes(upload.hasher->HashChunk(chunk)) != upload.ChunkHash(next_)) {
       ++refused_;
       return InvalidArgument("chunk " + std::to_string(next_) +
                              " does not match the hash offered for it; the " +
                              std::to_string(next_) + " chunks before it are kept");
     }
     // The count moves only after the write succeeded, so a full disk loses nothing counted.
-    CAIRN_RETURN_IF_ERROR(upload.file->WriteAt(next_ * upload.row.chunk_size, buffer_));
-    upload.hasher->Accept(buffer_);
+    CAIRN_RETURN_IF_ERROR(upload.file->WriteAt(next_ * upload.row.chunk_size, chunk));
+    upload.hasher->Accept(chunk);
     ++upload.written;
     upload.last_write = std::chrono::steady_clock::now();
     if (upload.written % kWritebackChunks == 0) {
@@ -502,8 +511,7 @@ class Writer final : public BlobWriter {
       upload.file->StartWriteback(upload.written * upload.row.chunk_size - bytes, bytes);
     }
     ++next_;
-    verified_ += buffer_.size();
-    buffer_.clear();
+    verified_ += chunk.size();
     if (upload.written == upload.chunks()) {
       CAIRN_RETURN_IF_ERROR(blobs.CompleteLocked(upload));
       completed_ = true;
