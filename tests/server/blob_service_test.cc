@@ -661,10 +661,23 @@ TEST_F(BlobServiceTest, FullDiskIsAClearErrorAndCorruptsNothing) {
   ASSERT_EQ(Offer(ana_, data).status, 200);
   fs_.full = true;
   fs_.writes_before_full = 2;
-  Response full = Chunks(ana_, data, 0, 4);
+  // One request whose body arrives a chunk at a time: the disk fills at the third.
+  ChunkUploadStart start = service_->BeginChunks(
+      {"POST", "/v1/blobs/" + Hex(RawSha(data)) + "/chunks/0", "Bearer " + ana_.token, "", "", ""},
+      std::nullopt);
+  ASSERT_NE(start.upload, nullptr);
+  const std::string_view body(data);
+  ASSERT_THAT(start.upload->Append(body.substr(0, kChunk)), IsOk());
+  ASSERT_THAT(start.upload->Append(body.substr(kChunk, kChunk)), IsOk());
+  const Status failed = start.upload->Append(body.substr(2 * kChunk));
+  Response full = start.upload->Finish(failed);
   EXPECT_EQ(full.status, 413);
   EXPECT_EQ(ErrorOf(full).code(), "resource_exhausted");
   EXPECT_THAT(ErrorOf(full).message(), HasSubstr("disk is full"));
+  EXPECT_EQ(BlobStatusOf(ana_, data).verified_chunks(), 2u);
+  // A write of several chunks that fails counts none of them.
+  fs_.writes_before_full = 0;
+  EXPECT_EQ(Chunks(ana_, data, 2, 2).status, 413);
   EXPECT_EQ(BlobStatusOf(ana_, data).verified_chunks(), 2u);
   fs_.full = false;
   EXPECT_EQ(StatusOf(Chunks(ana_, data, 2, 2)).state(), v1::BLOB_STATE_PRESENT);

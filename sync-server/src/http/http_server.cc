@@ -16,11 +16,14 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cctype>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <exception>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -89,15 +92,27 @@ class Session;
 // kUploadPieceBytes read from the stream and not yet stored. Used on the session's strand only;
 // the piece being stored is read by the store pool meanwhile and not touched here.
 struct UploadPipe {
-  std::array<std::vector<char>, kUploadPieces> pieces;  // allocated when first used
-  std::vector<size_t> free;                             // pieces to read into
-  std::deque<std::pair<size_t, size_t>> filled;         // (piece, bytes) read, in body order
-  uint64_t left = 0;                                    // body bytes not yet read
-  uint64_t offset = 0;                                  // body bytes read
-  bool reading = false;                                 // a read into a piece is in flight
-  bool storing = false;                                 // filled.front() is being stored
-  std::optional<beast::error_code> cut;                 // the stream failed
-  Status refused;                                       // the upload refused a piece
+  // A piece's memory, aligned so that the store can write whole chunks in it straight to the
+  // disk (BlobFile::WriteAt); a read puts body byte N at N % kUploadPieceBytes.
+  struct FreeAligned {
+    void operator()(char* memory) const { std::free(memory); }  // NOLINT(*-no-malloc)
+  };
+  using Piece = std::unique_ptr<char, FreeAligned>;
+  struct Filled {
+    size_t piece;
+    size_t begin;
+    size_t bytes;
+  };
+
+  std::array<Piece, kUploadPieces> pieces;  // allocated when first used
+  std::vector<size_t> free;                 // pieces to read into
+  std::deque<Filled> filled;                // read and not yet stored, in body order
+  uint64_t left = 0;                        // body bytes not yet read
+  uint64_t offset = 0;                      // body bytes read
+  bool reading = false;                     // a read into a piece is in flight
+  bool storing = false;                     // filled.front() is being stored
+  std::optional<beast::error_code> cut;     // the stream failed
+  Status refused;                           // the upload refused a piece
 };
 
 // What sessions share with the server and each other. Held by shared_ptr from every session,
@@ -383,27 +398,32 @@ class Session : public std::enable_shared_from_this<Session> {
     for (size_t i = 0; i < pipe_->pieces.size(); ++i) pipe_->free.push_back(i);
     if (buffer_.size() > 0) {
       // What was read with the header is the first piece.
-      const size_t take = static_cast<size_t>(std::min<uint64_t>(buffer_.size(), length));
+      const size_t take =
+          static_cast<size_t>(std::min<uint64_t>({buffer_.size(), length, kUploadPieceBytes}));
       const size_t piece = TakeFreePiece();
-      std::memcpy(pipe_->pieces[piece].data(), buffer_.data().data(), take);
+      std::memcpy(pipe_->pieces[piece].get(), buffer_.data().data(), take);
       buffer_.consume(take);
-      PieceRead(piece, take);
+      PieceRead(piece, 0, take);
     }
   }
 
   size_t TakeFreePiece() {
     const size_t piece = pipe_->free.back();
     pipe_->free.pop_back();
-    if (pipe_->pieces[piece].empty()) pipe_->pieces[piece].resize(kUploadPieceBytes);
+    UploadPipe::Piece& memory = pipe_->pieces[piece];
+    if (!memory) {
+      memory.reset(static_cast<char*>(std::aligned_alloc(4096, kUploadPieceBytes)));
+      if (!memory) throw std::bad_alloc();
+    }
     return piece;
   }
 
-  void PieceRead(size_t piece, size_t bytes) {
+  void PieceRead(size_t piece, size_t begin, size_t bytes) {
     pipe_->left -= bytes;
     pipe_->offset += bytes;
     bytes_in_ += bytes;
     if (bytes > 0) {
-      pipe_->filled.emplace_back(piece, bytes);
+      pipe_->filled.push_back({piece, begin, bytes});
     } else {
       pipe_->free.push_back(piece);
     }
@@ -435,32 +455,34 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
-  // Reads the next piece. Reads end on multiples of kUploadPieceBytes of the body, so that
-  // every piece but the last holds whole chunks, which the store takes without copying.
+  // Reads the next piece. Reads end on multiples of kUploadPieceBytes of the body and put each
+  // byte at its body offset modulo that size, so that whole chunks lie at aligned addresses,
+  // which the store writes without copying.
   void ReadPiece() {
     UploadPipe& pipe = *pipe_;
     const size_t piece = TakeFreePiece();
-    const uint64_t to_boundary = kUploadPieceBytes - pipe.offset % kUploadPieceBytes;
-    const size_t want = static_cast<size_t>(std::min(pipe.left, to_boundary));
+    const size_t begin = static_cast<size_t>(pipe.offset % kUploadPieceBytes);
+    const size_t want =
+        static_cast<size_t>(std::min<uint64_t>(pipe.left, kUploadPieceBytes - begin));
     pipe.reading = true;
     beast::get_lowest_layer(stream_).expires_after(options().idle_timeout);
     // The idle timeout is renewed as bytes arrive (every TLS record): on a slow link one read
     // of a piece can take longer than it.
     asio::async_read(
-        stream_, asio::buffer(pipe.pieces[piece].data(), want),
+        stream_, asio::buffer(pipe.pieces[piece].get() + begin, want),
         [this, want](const beast::error_code& ec, size_t done) -> size_t {
           if (ec || done >= want) return 0;
           beast::get_lowest_layer(stream_).expires_after(options().idle_timeout);
           return want - done;
         },
-        [self = shared_from_this(), piece](beast::error_code ec, size_t got) {
-          self->OnPieceRead(piece, ec, got);
+        [self = shared_from_this(), piece, begin](beast::error_code ec, size_t got) {
+          self->OnPieceRead(piece, begin, ec, got);
         });
   }
 
-  void OnPieceRead(size_t piece, beast::error_code ec, size_t got) {
+  void OnPieceRead(size_t piece, size_t begin, beast::error_code ec, size_t got) {
     pipe_->reading = false;
-    PieceRead(piece, got);
+    PieceRead(piece, begin, got);
     if (ec) pipe_->cut = ec;
     PumpUpload();
   }
@@ -469,8 +491,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void StorePiece() {
     UploadPipe& pipe = *pipe_;
     pipe.storing = true;
-    const auto [piece, bytes] = pipe.filled.front();
-    const std::string_view data(pipe.pieces[piece].data(), bytes);
+    const UploadPipe::Filled& next = pipe.filled.front();
+    const std::string_view data(pipe.pieces[next.piece].get() + next.begin, next.bytes);
     asio::post(shared_->store, [self = shared_from_this(), data] {
       Status stored = self->AppendToUpload(data);
       asio::post(self->stream_.get_executor(), [self, stored = std::move(stored)]() mutable {
@@ -482,7 +504,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnPieceStored(Status stored) {
     UploadPipe& pipe = *pipe_;
     pipe.storing = false;
-    pipe.free.push_back(pipe.filled.front().first);
+    pipe.free.push_back(pipe.filled.front().piece);
     pipe.filled.pop_front();
     if (!stored.ok()) pipe.refused = std::move(stored);
     PumpUpload();

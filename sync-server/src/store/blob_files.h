@@ -1,7 +1,8 @@
 // BlobFileSystem: the few file operations the server's evidence blob store needs (decision
 // 0009), behind an interface so that tests can make a write fail (a full disk) or count syncs.
-// PosixBlobFileSystem() is the real one: pwrite/pread at offsets, fsync (with early writeback
-// through sync_file_range), rename, and fsync of the directories a create or a rename changes.
+// PosixBlobFileSystem() is the real one: pwrite/pread at offsets (writes of aligned blocks from
+// aligned memory with O_DIRECT, past the page cache), fsync (with early writeback through
+// sync_file_range), rename, and fsync of the directories a create or a rename changes.
 //
 // Paths are built only by the blob store from validated parts (a scope number and 64 hex
 // digits); nothing here interprets them.
@@ -25,7 +26,8 @@ namespace cairn::server {
 class BlobFile {
  public:
   virtual ~BlobFile() = default;
-  // Writes all of `bytes` at `offset`. A full disk is ResourceExhausted.
+  // Writes all of `bytes` at `offset`. A full disk is ResourceExhausted. Fastest when `offset`
+  // and the memory of `bytes` are multiples of 4 KiB.
   virtual Status WriteAt(uint64_t offset, std::string_view bytes) = 0;
   // Reads up to out.size() bytes at `offset`; fewer only at the end of the file.
   virtual Result<size_t> ReadAt(uint64_t offset, std::span<char> out) = 0;

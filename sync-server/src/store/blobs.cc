@@ -418,19 +418,22 @@ class Writer final : public BlobWriter {
                                   " chunks and the last one is complete; send no more bytes");
         return failed_;
       }
-      const uint64_t length = ChunkLength(upload_->row.size, upload_->row.chunk_size, next_);
-      if (buffer_.empty() && bytes.size() >= length) {
-        // A whole chunk in the caller's bytes: checked and written from there, not copied.
-        failed_ = CommitChunk(bytes.substr(0, length));
-        if (!failed_.ok()) return failed_;
-        bytes.remove_prefix(length);
-        continue;
+      if (buffer_.empty()) {
+        // Whole chunks in the caller's bytes: written and checked from there, not copied.
+        const auto [count, run] = WholeChunksAt(bytes);
+        if (count > 0) {
+          failed_ = CommitChunks(bytes.substr(0, run), count);
+          if (!failed_.ok()) return failed_;
+          bytes.remove_prefix(run);
+          continue;
+        }
       }
+      const uint64_t length = ChunkLength(upload_->row.size, upload_->row.chunk_size, next_);
       const size_t take = std::min<size_t>(bytes.size(), length - buffer_.size());
       buffer_.append(bytes.substr(0, take));
       bytes.remove_prefix(take);
       if (buffer_.size() == length) {
-        failed_ = CommitChunk(buffer_);
+        failed_ = CommitChunks(buffer_, 1);
         buffer_.clear();
         if (!failed_.ok()) return failed_;
       }
@@ -476,8 +479,26 @@ class Writer final : public BlobWriter {
   }
 
  private:
-  // Checks the next chunk against its offered hash and writes it. `chunk` is the whole chunk.
-  Status CommitChunk(std::string_view chunk) {
+  // How many whole chunks from next_ on `bytes` starts with, and their length in bytes.
+  std::pair<uint64_t, size_t> WholeChunksAt(std::string_view bytes) const {
+    const ActiveUpload& upload = *upload_;
+    uint64_t count = 0;
+    size_t run = 0;
+    while (next_ + count < upload.chunks()) {
+      const uint64_t length = ChunkLength(upload.row.size, upload.row.chunk_size, next_ + count);
+      if (bytes.size() - run < length) break;
+      run += length;
+      ++count;
+    }
+    return {count, run};
+  }
+
+  // Writes `count` whole chunks from next_ on (`run`, their bytes) with one write, then checks
+  // each against its offered hash and counts those that match, up to the first that does not.
+  // Bytes in the file past the count mean nothing (a load truncates them; later chunks
+  // overwrite them), so writing before checking loses nothing and lets the disk take the run
+  // in one large write.
+  Status CommitChunks(std::string_view run, uint64_t count) {
     ActiveUpload& upload = *upload_;
     Blobs blobs(impl_);
     const std::lock_guard<std::mutex> lock(upload.mutex);
@@ -492,26 +513,28 @@ class Writer final : public BlobWriter {
                                 std::to_string(upload.written) + ", not " + std::to_string(next_) +
                                 "; send from chunk " + std::to_string(upload.written));
     }
-    // One pass for the chunk's hash and the whole's (BlobHasher).
-    if (DigestBytes(upload.hasher->HashChunk(chunk)) != upload.ChunkHash(next_)) {
-      ++refused_;
-      return InvalidArgument("chunk " + std::to_string(next_) +
-                             " does not match the hash offered for it; the " +
-                             std::to_string(next_) + " chunks before it are kept");
-    }
     // The count moves only after the write succeeded, so a full disk loses nothing counted.
-    CAIRN_RETURN_IF_ERROR(upload.file->WriteAt(next_ * upload.row.chunk_size, chunk));
-    upload.hasher->Accept(chunk);
-    ++upload.written;
+    CAIRN_RETURN_IF_ERROR(upload.file->WriteAt(next_ * upload.row.chunk_size, run));
     upload.last_write = std::chrono::steady_clock::now();
-    if (upload.written % kWritebackChunks == 0) {
-      // The disk starts on this MiB now, while the next ones arrive; the fsync before the
-      // count moves then waits for little.
-      const uint64_t bytes = kWritebackChunks * upload.row.chunk_size;
-      upload.file->StartWriteback(upload.written * upload.row.chunk_size - bytes, bytes);
+    const uint64_t first = upload.written;
+    for (uint64_t i = 0; i < count; ++i) {
+      const std::string_view chunk =
+          run.substr(0, ChunkLength(upload.row.size, upload.row.chunk_size, next_));
+      run.remove_prefix(chunk.size());
+      // One pass for the chunk's hash and the whole's (BlobHasher).
+      if (DigestBytes(upload.hasher->HashChunk(chunk)) != upload.ChunkHash(next_)) {
+        ++refused_;
+        StartWriteback(upload, first);
+        return InvalidArgument("chunk " + std::to_string(next_) +
+                               " does not match the hash offered for it; the " +
+                               std::to_string(next_) + " chunks before it are kept");
+      }
+      upload.hasher->Accept(chunk);
+      ++upload.written;
+      ++next_;
+      verified_ += chunk.size();
     }
-    ++next_;
-    verified_ += chunk.size();
+    StartWriteback(upload, first);
     if (upload.written == upload.chunks()) {
       CAIRN_RETURN_IF_ERROR(blobs.CompleteLocked(upload));
       completed_ = true;
@@ -521,6 +544,19 @@ class Writer final : public BlobWriter {
       CAIRN_RETURN_IF_ERROR(blobs.SyncLocked(upload));
     }
     return {};
+  }
+
+  // Hands each whole MiB (kWritebackChunks) written since chunk `first` to the disk now, while
+  // the next ones arrive; the fsync before the count moves then waits for little. (Writes that
+  // went past the page cache have nothing left to hand over.) REQUIRES: upload.mutex held.
+  static void StartWriteback(ActiveUpload& upload, uint64_t first) {
+    const uint64_t from = first / kWritebackChunks;
+    const uint64_t to = upload.written / kWritebackChunks;
+    if (to > from) {
+      const uint64_t start = from * kWritebackChunks * upload.row.chunk_size;
+      const uint64_t end = to * kWritebackChunks * upload.row.chunk_size;
+      upload.file->StartWriteback(start, end - start);
+    }
   }
 
   ServerStore::Impl& impl_;
