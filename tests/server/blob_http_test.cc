@@ -252,7 +252,7 @@ TEST_F(BlobHttpTest, ABodyOfManyPiecesIsStoredInOrderAndStopsAtABadChunk) {
   // Two connections at once: this blob's rest, and a second blob whole.
   const std::string other = Bytes(6 * (size_t{1} << 20) + 5, 4);
   Offer(other);
-  auto send = [this](std::string_view bytes, std::string target) {
+  auto send = [this](std::string_view bytes, const std::string& target) {
     http::request<http::string_body> request{http::verb::post, target, 11};
     request.body() = std::string(bytes);
     return Exchange(std::move(request));

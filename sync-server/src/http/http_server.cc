@@ -461,9 +461,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadPiece() {
     UploadPipe& pipe = *pipe_;
     const size_t piece = TakeFreePiece();
-    const size_t begin = static_cast<size_t>(pipe.offset % kUploadPieceBytes);
-    const size_t want =
-        static_cast<size_t>(std::min<uint64_t>(pipe.left, kUploadPieceBytes - begin));
+    const auto begin = static_cast<size_t>(pipe.offset % kUploadPieceBytes);
+    const auto want = static_cast<size_t>(std::min<uint64_t>(pipe.left, kUploadPieceBytes - begin));
     pipe.reading = true;
     beast::get_lowest_layer(stream_).expires_after(options().idle_timeout);
     // The idle timeout is renewed as bytes arrive (every TLS record): on a slow link one read

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <future>
 #include <string>
 #include <utility>
 #include <vector>
@@ -493,11 +494,11 @@ class Writer final : public BlobWriter {
     return {count, run};
   }
 
-  // Writes `count` whole chunks from next_ on (`run`, their bytes) with one write, then checks
-  // each against its offered hash and counts those that match, up to the first that does not.
-  // Bytes in the file past the count mean nothing (a load truncates them; later chunks
-  // overwrite them), so writing before checking loses nothing and lets the disk take the run
-  // in one large write.
+  // Writes `count` whole chunks from next_ on (`run`, their bytes) with one write and, while it
+  // runs, checks each chunk against its offered hash; counts those that match, up to the first
+  // that does not, once the write succeeded. Bytes in the file past the count mean nothing (a
+  // load truncates them; later chunks overwrite them), so writing before the check lets the disk
+  // take the run in one large write at the same time as the hashing.
   Status CommitChunks(std::string_view run, uint64_t count) {
     ActiveUpload& upload = *upload_;
     Blobs blobs(impl_);
@@ -513,28 +514,42 @@ class Writer final : public BlobWriter {
                                 std::to_string(upload.written) + ", not " + std::to_string(next_) +
                                 "; send from chunk " + std::to_string(upload.written));
     }
-    // The count moves only after the write succeeded, so a full disk loses nothing counted.
-    CAIRN_RETURN_IF_ERROR(upload.file->WriteAt(next_ * upload.row.chunk_size, run));
-    upload.last_write = std::chrono::steady_clock::now();
-    const uint64_t first = upload.written;
-    for (uint64_t i = 0; i < count; ++i) {
-      const std::string_view chunk =
-          run.substr(0, ChunkLength(upload.row.size, upload.row.chunk_size, next_));
-      run.remove_prefix(chunk.size());
+    std::future<Status> write =
+        impl_.background_writes.Start(*upload.file, next_ * upload.row.chunk_size, run);
+    uint64_t matched = 0;
+    uint64_t matched_bytes = 0;
+    for (; matched < count; ++matched) {
+      const std::string_view chunk = run.substr(
+          matched_bytes, ChunkLength(upload.row.size, upload.row.chunk_size, next_ + matched));
       // One pass for the chunk's hash and the whole's (BlobHasher).
-      if (DigestBytes(upload.hasher->HashChunk(chunk)) != upload.ChunkHash(next_)) {
-        ++refused_;
-        StartWriteback(upload, first);
-        return InvalidArgument("chunk " + std::to_string(next_) +
-                               " does not match the hash offered for it; the " +
-                               std::to_string(next_) + " chunks before it are kept");
+      if (DigestBytes(upload.hasher->HashChunk(chunk)) != upload.ChunkHash(next_ + matched)) {
+        break;
       }
       upload.hasher->Accept(chunk);
-      ++upload.written;
-      ++next_;
-      verified_ += chunk.size();
+      matched_bytes += chunk.size();
     }
+    // The count moves only after the write succeeded, so a full disk loses nothing counted.
+    if (Status written = write.get(); !written.ok()) {
+      if (matched > 0) {
+        // The whole hash has taken chunks that do not count: make the count before them durable
+        // and drop the upload's memory; the next load rebuilds the hash from the file.
+        (void)blobs.SyncLocked(upload);
+        Blobs::Forget(upload);
+      }
+      return written;
+    }
+    upload.last_write = std::chrono::steady_clock::now();
+    const uint64_t first = upload.written;
+    upload.written += matched;
+    next_ += matched;
+    verified_ += matched_bytes;
     StartWriteback(upload, first);
+    if (matched < count) {
+      ++refused_;
+      return InvalidArgument("chunk " + std::to_string(next_) +
+                             " does not match the hash offered for it; the " +
+                             std::to_string(next_) + " chunks before it are kept");
+    }
     if (upload.written == upload.chunks()) {
       CAIRN_RETURN_IF_ERROR(blobs.CompleteLocked(upload));
       completed_ = true;

@@ -18,6 +18,7 @@
 
 #include "cairn/hlc.h"
 #include "cairn/ids.h"
+#include "store/background_writes.h"
 #include "store/blob_files.h"
 #include "store/server_store.h"
 #include "store/sqlite.h"
@@ -177,6 +178,9 @@ class ServerStore::Impl {
   // Evidence blobs (blobs.cc).
   std::string blob_dir;  // DATA/blobs
   BlobFileSystem* blob_files = nullptr;
+  // Where a run of chunks is written while it is checked; two threads, so that two uploads'
+  // writes do not wait for each other.
+  BackgroundWrites background_writes{2};
   std::mutex uploads_mutex;
   // Uploads with state in memory (the running hash, the open file), by (scope, sha256).
   std::map<std::pair<int64_t, std::string>, std::shared_ptr<ActiveUpload>> uploads;
