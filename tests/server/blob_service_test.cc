@@ -684,6 +684,52 @@ TEST_F(BlobServiceTest, FullDiskIsAClearErrorAndCorruptsNothing) {
   EXPECT_EQ(Download(ana_, data), data);
 }
 
+TEST_F(BlobServiceTest, LentRunsAreWrittenBehindTheCallerAndAFailedOneCountsNothing) {
+  const std::string data = Bytes(8 * kChunk + 100, 26);
+  const std::string hex = Hex(RawSha(data));
+  ASSERT_EQ(Offer(ana_, data).status, 200);
+  const auto begin = [&](uint64_t first) {
+    ChunkUploadStart start =
+        service_->BeginChunks({"POST", "/v1/blobs/" + hex + "/chunks/" + std::to_string(first),
+                               "Bearer " + ana_.token, "", "", ""},
+                              std::nullopt);
+    EXPECT_NE(start.upload, nullptr);
+    return std::move(start.upload);
+  };
+  // Lent pieces, each overwritten as soon as the call after it returns, as a connection reuses
+  // its read buffers: what lands on disk must be what was lent.
+  {
+    std::unique_ptr<ChunkUpload> upload = begin(0);
+    std::string first(data.substr(0, 2 * kChunk));
+    std::string second(data.substr(2 * kChunk, 2 * kChunk));
+    ASSERT_THAT(upload->AppendLent(first), IsOk());
+    ASSERT_THAT(upload->AppendLent(second), IsOk());
+    first.assign(first.size(), 'x');
+    ASSERT_THAT(upload->Append(std::string_view(data).substr(4 * kChunk, kChunk)), IsOk());
+    second.assign(second.size(), 'y');
+    EXPECT_EQ(upload->Finish(Status()).status, 200);
+  }
+  EXPECT_EQ(BlobStatusOf(ana_, data).verified_chunks(), 5u);
+
+  // The disk fills under a lent run: it is found at the end of the request and counts nothing;
+  // the chunks before it stay counted.
+  fs_.full = true;
+  fs_.writes_before_full = 1;
+  {
+    std::unique_ptr<ChunkUpload> upload = begin(5);
+    const std::string_view body(data);
+    ASSERT_THAT(upload->AppendLent(body.substr(5 * kChunk, kChunk)), IsOk());
+    ASSERT_THAT(upload->AppendLent(body.substr(6 * kChunk, kChunk)), IsOk());
+    Response full = upload->Finish(Status());
+    EXPECT_EQ(full.status, 413);
+    EXPECT_THAT(ErrorOf(full).message(), HasSubstr("disk is full"));
+  }
+  EXPECT_EQ(BlobStatusOf(ana_, data).verified_chunks(), 6u);
+  fs_.full = false;
+  EXPECT_EQ(StatusOf(Chunks(ana_, data, 6, 3)).state(), v1::BLOB_STATE_PRESENT);
+  EXPECT_EQ(Download(ana_, data), data);
+}
+
 TEST_F(BlobServiceTest, RestartKeepsPartialCountsAndPresentBlobs) {
   const std::string partial = Bytes(5 * kChunk + 3, 22);
   const std::string present = Bytes(2 * kChunk, 23);

@@ -336,6 +336,7 @@ ChunkUpload::~ChunkUpload() {
 }
 
 Status ChunkUpload::Append(std::string_view bytes) { return writer_->Append(bytes); }
+Status ChunkUpload::AppendLent(std::string_view bytes) { return writer_->AppendLent(bytes); }
 
 Response ChunkUpload::Finish(const Status& ended) {
   finished_ = true;

@@ -83,6 +83,9 @@ class ChunkUpload {
 
   // Takes the next body bytes. A non-OK status means: stop reading, answer Finish(status).
   Status Append(std::string_view bytes);
+  // Append, with `bytes` kept unchanged by the caller until its next call returns
+  // (BlobWriter::AppendLent).
+  Status AppendLent(std::string_view bytes);
   // Ends the request. `ended` is OK when the body was read to its end, else why it was not (a
   // refusal from Append, or the connection's error). Every verified chunk is durable when this
   // returns; the answer is BlobStatus or the error.

@@ -57,9 +57,9 @@ constexpr auto kShutdownTimeout = std::chrono::seconds(5);
 constexpr size_t kUploadReadBytes = size_t{64} * 1024;
 constexpr size_t kUploadPieceBytes = size_t{1} << 20;
 // Pieces of a body of known length in memory at once, per upload: one being read, one being
-// stored and the rest waiting, so that a store that pauses (an fsync) does not stop the reads
-// at once.
-constexpr size_t kUploadPieces = 4;
+// stored, one lent to the upload while its write finishes (BlobWriter::AppendLent) and the
+// rest waiting, so that a store that pauses (an fsync) does not stop the reads at once.
+constexpr size_t kUploadPieces = 5;
 
 std::string Lower(std::string_view text) {
   std::string out(text);
@@ -111,6 +111,7 @@ struct UploadPipe {
   uint64_t offset = 0;                      // body bytes read
   bool reading = false;                     // a read into a piece is in flight
   bool storing = false;                     // filled.front() is being stored
+  std::optional<size_t> lent;               // stored, its bytes still read by the upload
   std::optional<beast::error_code> cut;     // the stream failed
   Status refused;                           // the upload refused a piece
 };
@@ -493,7 +494,7 @@ class Session : public std::enable_shared_from_this<Session> {
     const UploadPipe::Filled& next = pipe.filled.front();
     const std::string_view data(pipe.pieces[next.piece].get() + next.begin, next.bytes);
     asio::post(shared_->store, [self = shared_from_this(), data] {
-      Status stored = self->AppendToUpload(data);
+      Status stored = self->AppendToUpload(data, /*lent=*/true);
       asio::post(self->stream_.get_executor(), [self, stored = std::move(stored)]() mutable {
         self->OnPieceStored(std::move(stored));
       });
@@ -503,7 +504,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnPieceStored(Status stored) {
     UploadPipe& pipe = *pipe_;
     pipe.storing = false;
-    pipe.free.push_back(pipe.filled.front().piece);
+    // This piece stays lent to the upload until the next one is stored; the one lent before is
+    // free again.
+    if (pipe.lent) pipe.free.push_back(*pipe.lent);
+    pipe.lent = pipe.filled.front().piece;
     pipe.filled.pop_front();
     if (!stored.ok()) pipe.refused = std::move(stored);
     PumpUpload();
@@ -525,9 +529,9 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  Status AppendToUpload(std::string_view bytes) {
+  Status AppendToUpload(std::string_view bytes, bool lent = false) {
     try {
-      return upload_->Append(bytes);
+      return lent ? upload_->AppendLent(bytes) : upload_->Append(bytes);
     } catch (const std::exception& e) {
       return Internal(std::string("the server failed: ") + e.what());
     }

@@ -9,8 +9,8 @@
 // the exception to reading a body whole: their body streams into Service::BeginChunks() in
 // pieces of 1 MiB, with no size limit of its own (the upload refuses bytes past the blob's
 // end) and no Content-Encoding (415). The upload's hashing, writing and fsync run on a pool of
-// store threads (as many as io threads) while the connection's next pieces are read, up to 4
-// pieces ahead. Blob downloads are sent from their file in pieces
+// store threads (as many as io threads) while the connection's next pieces are read, with up to
+// 5 pieces of 1 MiB in memory per upload. Blob downloads are sent from their file in pieces
 // (file_range_body.h). Headers are limited to 16 KiB (431 beyond), bodies to
 // Service::kMaxRequestBodyBytes before and after zstd decompression (413 beyond, sent before
 // the body is read when Content-Length already says so; a body the client sends anyway is read

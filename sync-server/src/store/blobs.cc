@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstring>
 #include <future>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -157,6 +158,13 @@ struct ActiveUpload {
   // kLiveWriterGrace).
   int writers = 0;
   std::chrono::steady_clock::time_point last_write{};
+  // A run of chunks a request lent its bytes for (BlobWriter::AppendLent): they matched the
+  // offer and the whole hash has taken them; they count once the write succeeds (SettleLocked).
+  struct PendingRun {
+    std::future<Status> write;
+    uint64_t chunks = 0;
+  };
+  std::optional<PendingRun> pending;
 
   uint64_t chunks() const { return ChunkCount(row.size, row.chunk_size); }
   std::string_view ChunkHash(uint64_t index) const {
@@ -280,6 +288,7 @@ class Blobs {
   // Makes the written chunks durable: fsync, then the count. On failure the upload forgets
   // what was not durable (it is reloaded from the file). REQUIRES: upload.mutex held.
   Status SyncLocked(ActiveUpload& upload) {
+    CAIRN_RETURN_IF_ERROR(SettleLocked(upload));
     if (upload.gone || !upload.loaded || upload.written == upload.durable) return {};
     Status s = upload.file->Sync();
     if (s.ok()) s = RecordCount(upload, upload.written);
@@ -291,8 +300,47 @@ class Blobs {
     return {};
   }
 
+  // Waits for the pending run's write and counts it, or, if it failed, makes the count before
+  // it durable and drops the upload's memory (the whole hash had taken the run): the next load
+  // rebuilds it from the file. REQUIRES: upload.mutex held.
+  Status SettleLocked(ActiveUpload& upload) {
+    if (!upload.pending) return {};
+    Status written = upload.pending->write.get();
+    const uint64_t chunks = upload.pending->chunks;
+    upload.pending.reset();
+    if (!written.ok()) {
+      (void)SyncLocked(upload);
+      Forget(upload);
+      return written;
+    }
+    const uint64_t first = upload.written;
+    upload.written += chunks;
+    StartWriteback(upload, first);
+    return {};
+  }
+
+  // Hands each whole MiB (kWritebackChunks) written since chunk `first` to the disk now, while
+  // the next ones arrive; the fsync before the count moves then waits for little. (Writes that
+  // went past the page cache have nothing left to hand over.) REQUIRES: upload.mutex held.
+  static void StartWriteback(ActiveUpload& upload, uint64_t first) {
+    const uint64_t from = first / kWritebackChunks;
+    const uint64_t to = upload.written / kWritebackChunks;
+    if (to > from) {
+      const uint64_t start = from * kWritebackChunks * upload.row.chunk_size;
+      const uint64_t end = to * kWritebackChunks * upload.row.chunk_size;
+      upload.file->StartWriteback(start, end - start);
+    }
+  }
+
+  // Waits for a pending write and forgets it, uncounted. REQUIRES: upload.mutex held.
+  static void AbandonPending(ActiveUpload& upload) {
+    if (upload.pending) upload.pending->write.wait();
+    upload.pending.reset();
+  }
+
   // Drops the in-memory state beyond the durable count. REQUIRES: upload.mutex held.
   static void Forget(ActiveUpload& upload) {
+    AbandonPending(upload);
     upload.loaded = false;
     upload.file.reset();
     upload.hasher.reset();
@@ -367,6 +415,7 @@ class Blobs {
     if (auto it = impl_.uploads.find(key); it != impl_.uploads.end()) {
       {
         const std::lock_guard<std::mutex> lock(it->second->mutex);
+        AbandonPending(*it->second);
         it->second->gone = true;
         it->second->file.reset();
       }
@@ -409,22 +458,35 @@ class Writer final : public BlobWriter {
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
-  Status Append(std::string_view bytes) override {
+  Status Append(std::string_view bytes) override { return Take(bytes, /*lent=*/false); }
+  Status AppendLent(std::string_view bytes) override { return Take(bytes, /*lent=*/true); }
+
+  // Append and AppendLent. Whatever run the call leaves pending is its own: one lent by an
+  // earlier call is settled before this one returns.
+  Status Take(std::string_view bytes, bool lent) {
     if (!failed_.ok()) return failed_;
+    made_pending_ = false;
+    failed_ = TakeBytes(bytes, lent);
+    if (!made_pending_) {
+      const Status settled = Settle();
+      if (failed_.ok()) failed_ = settled;
+    }
+    return failed_;
+  }
+
+  Status TakeBytes(std::string_view bytes, bool lent) {
     received_ += bytes.size();
     while (!bytes.empty()) {
       if (next_ >= upload_->chunks()) {
-        failed_ = InvalidArgument("the body is longer than the blob: it has " +
-                                  std::to_string(upload_->chunks()) +
-                                  " chunks and the last one is complete; send no more bytes");
-        return failed_;
+        return InvalidArgument("the body is longer than the blob: it has " +
+                               std::to_string(upload_->chunks()) +
+                               " chunks and the last one is complete; send no more bytes");
       }
       if (buffer_.empty()) {
         // Whole chunks in the caller's bytes: written and checked from there, not copied.
         const auto [count, run] = WholeChunksAt(bytes);
         if (count > 0) {
-          failed_ = CommitChunks(bytes.substr(0, run), count);
-          if (!failed_.ok()) return failed_;
+          CAIRN_RETURN_IF_ERROR(CommitChunks(bytes.substr(0, run), count, lent));
           bytes.remove_prefix(run);
           continue;
         }
@@ -434,9 +496,10 @@ class Writer final : public BlobWriter {
       buffer_.append(bytes.substr(0, take));
       bytes.remove_prefix(take);
       if (buffer_.size() == length) {
-        failed_ = CommitChunks(buffer_, 1);
+        // The buffer is refilled by the next call: never lent.
+        const Status committed = CommitChunks(buffer_, 1, /*lent=*/false);
         buffer_.clear();
-        if (!failed_.ok()) return failed_;
+        CAIRN_RETURN_IF_ERROR(committed);
       }
     }
     return {};
@@ -494,12 +557,23 @@ class Writer final : public BlobWriter {
     return {count, run};
   }
 
+  // Counts a run this request left pending. REQUIRES: upload.mutex not held.
+  Status Settle() {
+    Blobs blobs(impl_);
+    const std::lock_guard<std::mutex> lock(upload_->mutex);
+    return blobs.SettleLocked(*upload_);
+  }
+
   // Writes `count` whole chunks from next_ on (`run`, their bytes) with one write and, while it
-  // runs, checks each chunk against its offered hash; counts those that match, up to the first
-  // that does not, once the write succeeded. Bytes in the file past the count mean nothing (a
-  // load truncates them; later chunks overwrite them), so writing before the check lets the disk
-  // take the run in one large write at the same time as the hashing.
-  Status CommitChunks(std::string_view run, uint64_t count) {
+  // runs, checks each chunk against its offered hash. Bytes in the file past the count mean
+  // nothing (a load truncates them; later chunks overwrite them), so writing before the check
+  // lets the disk take the run in one large write at the same time as the hashing.
+  //
+  // The chunks that match count once the write succeeded. With `lent` (the caller keeps the
+  // bytes until its next call returns) a run that matched whole is left pending instead, and
+  // its write goes on while the caller brings the next run: each call settles the run before
+  // its own once it has hashed its own, so two writes overlap each other and the hashing.
+  Status CommitChunks(std::string_view run, uint64_t count, bool lent) {
     ActiveUpload& upload = *upload_;
     Blobs blobs(impl_);
     const std::lock_guard<std::mutex> lock(upload.mutex);
@@ -509,10 +583,11 @@ class Writer final : public BlobWriter {
                     "ran; ask the blob's status and start again from there");
     }
     CAIRN_RETURN_IF_ERROR(blobs.LoadLocked(upload));
-    if (upload.written != next_) {
+    const uint64_t at = upload.written + (upload.pending ? upload.pending->chunks : 0);
+    if (at != next_) {
       return FailedPrecondition("another request moved this upload on: it continues at chunk " +
-                                std::to_string(upload.written) + ", not " + std::to_string(next_) +
-                                "; send from chunk " + std::to_string(upload.written));
+                                std::to_string(at) + ", not " + std::to_string(next_) +
+                                "; send from chunk " + std::to_string(at));
     }
     std::future<Status> write =
         impl_.background_writes.Start(*upload.file, next_ * upload.row.chunk_size, run);
@@ -527,6 +602,27 @@ class Writer final : public BlobWriter {
       }
       upload.hasher->Accept(chunk);
       matched_bytes += chunk.size();
+    }
+    // The run before this one counts first. If its write failed, the upload's memory is gone
+    // (and with it what the whole hash took of this run).
+    if (Status settled = blobs.SettleLocked(upload); !settled.ok()) {
+      write.wait();  // the caller's bytes are done with before this returns
+      return settled;
+    }
+    const bool last = upload.written + matched == upload.chunks();
+    if (lent && matched == count && !last) {
+      if (upload.written - upload.durable >= impl_.options.blob_sync_every_chunks) {
+        if (Status synced = blobs.SyncLocked(upload); !synced.ok()) {
+          write.wait();
+          return synced;
+        }
+      }
+      upload.pending = ActiveUpload::PendingRun{std::move(write), count};
+      upload.last_write = std::chrono::steady_clock::now();
+      next_ += count;
+      verified_ += matched_bytes;
+      made_pending_ = true;
+      return {};
     }
     // The count moves only after the write succeeded, so a full disk loses nothing counted.
     if (Status written = write.get(); !written.ok()) {
@@ -543,7 +639,7 @@ class Writer final : public BlobWriter {
     upload.written += matched;
     next_ += matched;
     verified_ += matched_bytes;
-    StartWriteback(upload, first);
+    Blobs::StartWriteback(upload, first);
     if (matched < count) {
       ++refused_;
       return InvalidArgument("chunk " + std::to_string(next_) +
@@ -561,19 +657,6 @@ class Writer final : public BlobWriter {
     return {};
   }
 
-  // Hands each whole MiB (kWritebackChunks) written since chunk `first` to the disk now, while
-  // the next ones arrive; the fsync before the count moves then waits for little. (Writes that
-  // went past the page cache have nothing left to hand over.) REQUIRES: upload.mutex held.
-  static void StartWriteback(ActiveUpload& upload, uint64_t first) {
-    const uint64_t from = first / kWritebackChunks;
-    const uint64_t to = upload.written / kWritebackChunks;
-    if (to > from) {
-      const uint64_t start = from * kWritebackChunks * upload.row.chunk_size;
-      const uint64_t end = to * kWritebackChunks * upload.row.chunk_size;
-      upload.file->StartWriteback(start, end - start);
-    }
-  }
-
   ServerStore::Impl& impl_;
   std::shared_ptr<ActiveUpload> upload_;
   uint64_t next_;
@@ -585,6 +668,7 @@ class Writer final : public BlobWriter {
   uint64_t verified_ = 0;
   uint64_t refused_ = 0;
   bool completed_ = false;
+  bool made_pending_ = false;  // the current call left a run pending
 };
 
 // A writer for a blob that is already present: it takes no bytes.

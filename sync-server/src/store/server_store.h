@@ -161,6 +161,10 @@ class BlobWriter {
   // FailedPrecondition when the assembled blob does not hash to its name (the upload is then
   // discarded), ResourceExhausted when the disk is full. Chunks verified before stay counted.
   virtual Status Append(std::string_view bytes) = 0;
+  // Append, but the writer may go on reading `bytes` (writing them to disk) until the next call
+  // on it returns, so that the write overlaps the caller's next piece. The caller keeps the
+  // bytes unchanged until then.
+  virtual Status AppendLent(std::string_view bytes) { return Append(bytes); }
   // Ends the request: makes every verified chunk durable and says where the blob stands; the
   // error from Append if there was one, InvalidArgument if the body ended inside a chunk.
   virtual Result<BlobInfo> Finish() = 0;
