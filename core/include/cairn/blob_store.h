@@ -102,6 +102,8 @@ class BlobReader {
   // altered or damaged" when the chunk fails to authenticate.
   // REQUIRES: index < chunk_count()
   Status ReadChunk(uint64_t index, std::string* out);
+  // The same, appended to `*out` (left as it was on an error).
+  Status AppendChunk(uint64_t index, std::string* out);
   // Plaintext bytes [offset, offset + length) appended to `*out`; OutOfRange past the end.
   Status ReadRange(uint64_t offset, uint64_t length, std::string* out);
 

@@ -139,26 +139,27 @@ bool ChunkCipher::OpenWithAad(std::string_view aad, std::string_view record, std
   const size_t plain = record.size() - kNonceBytes - kTagBytes;
   const auto* src = reinterpret_cast<const uint8_t*>(record.data());
   EVP_CIPHER_CTX* ctx = Ctx(ctx_);
-  out->resize(plain);
+  const size_t at = out->size();
+  out->resize(at + plain);
+  auto* dst = reinterpret_cast<uint8_t*>(out->data() + at);
   int len = 0;
   bool ok = EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, key_.data(), src) == 1 &&
             EVP_DecryptUpdate(ctx, nullptr, &len, reinterpret_cast<const uint8_t*>(aad.data()),
                               static_cast<int>(aad.size())) == 1;
   int written = 0;
   if (ok && plain > 0) {
-    ok = EVP_DecryptUpdate(ctx, reinterpret_cast<uint8_t*>(out->data()), &written,
-                           src + kNonceBytes, static_cast<int>(plain)) == 1;
+    ok = EVP_DecryptUpdate(ctx, dst, &written, src + kNonceBytes, static_cast<int>(plain)) == 1;
   }
   // The tag is an input here; OpenSSL's prototype is not const-correct.
   uint8_t tag[kTagBytes];
   std::memcpy(tag, src + kNonceBytes + plain, kTagBytes);
   int final_len = 0;
   ok = ok && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kTagBytes, tag) == 1 &&
-       EVP_DecryptFinal_ex(ctx, reinterpret_cast<uint8_t*>(out->data()) + written, &final_len) == 1;
+       EVP_DecryptFinal_ex(ctx, dst + written, &final_len) == 1;
   if (!ok) {
     // Never hand out plaintext that failed to authenticate.
-    OPENSSL_cleanse(out->data(), out->size());
-    out->clear();
+    OPENSSL_cleanse(dst, plain);
+    out->resize(at);
   }
   return ok;
 }

@@ -53,7 +53,8 @@ class ChunkCipher {
   // Appends the record of `plaintext` (nonce from `random`) to `*out`.
   Status Seal(uint64_t index, bool last, std::string_view plaintext, Random& random,
               std::string* out);
-  // The plaintext of `record` into `*out`; false when it does not authenticate.
+  // Appends the plaintext of `record` to `*out`; false (and `*out` as it was) when it does not
+  // authenticate.
   bool Open(uint64_t index, bool last, std::string_view record, std::string* out);
   // The same with any AAD (the sealed chunk list).
   Status SealWithAad(std::string_view aad, std::string_view plaintext, Random& random,

@@ -108,6 +108,11 @@ BlobReader::~BlobReader() {
 }
 
 Status BlobReader::ReadChunk(uint64_t index, std::string* out) {
+  out->clear();
+  return AppendChunk(index, out);
+}
+
+Status BlobReader::AppendChunk(uint64_t index, std::string* out) {
   const uint64_t count = chunk_count();
   if (index >= count) {
     return OutOfRange("blob " + Sha256Hex(sha_) + " has " + std::to_string(count) +
@@ -474,6 +479,7 @@ Result<std::unique_ptr<BlobWriter>> BlobStore::NewWriter(const EvidenceRef& ref)
     const uint64_t count = BlobChunkCount(ref.size);
     std::string plain;
     while (good < count) {
+      plain.clear();
       const uint64_t len = blob::ChunkPlainBytes(ref.size, good);
       const uint64_t end = blob::RecordOffset(good) + blob::kNonceBytes + len + blob::kTagBytes;
       if (end > file_size) break;

@@ -257,13 +257,13 @@ Status BlobUploader::ChunkBody::Next(std::string* piece) {
   const uint64_t n = std::min(kStreamPieceChunks, end - up.streamed_next_);
   piece->reserve(n * kBlobChunkBytes);
   for (uint64_t i = 0; i < n; ++i) {
-    Status s = up.reader_->ReadChunk(up.streamed_next_, &up.chunk_);
+    // Decrypted straight into the piece.
+    Status s = up.reader_->AppendChunk(up.streamed_next_, piece);
     if (!s.ok()) {
       up.body_status_ = s;
       piece->clear();
       return s;
     }
-    piece->append(up.chunk_);
     ++up.streamed_next_;
   }
   up.report_.chunk_bytes_sent += piece->size();
