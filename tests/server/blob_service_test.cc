@@ -711,8 +711,8 @@ TEST_F(BlobServiceTest, LentRunsAreWrittenBehindTheCallerAndAFailedOneCountsNoth
   }
   EXPECT_EQ(BlobStatusOf(ana_, data).verified_chunks(), 5u);
 
-  // The disk fills under a lent run: it is found at the end of the request and counts nothing;
-  // the chunks before it stay counted.
+  // The disk fills under a lent run: the next call finds it (while its own write runs), and
+  // it counts nothing; the chunks before it stay counted.
   fs_.full = true;
   fs_.writes_before_full = 1;
   {
@@ -720,6 +720,16 @@ TEST_F(BlobServiceTest, LentRunsAreWrittenBehindTheCallerAndAFailedOneCountsNoth
     const std::string_view body(data);
     ASSERT_THAT(upload->AppendLent(body.substr(5 * kChunk, kChunk)), IsOk());
     ASSERT_THAT(upload->AppendLent(body.substr(6 * kChunk, kChunk)), IsOk());
+    const Status found = upload->AppendLent(body.substr(7 * kChunk, kChunk));
+    EXPECT_THAT(found, StatusIs(Code::kResourceExhausted, HasSubstr("disk is full")));
+    EXPECT_EQ(upload->Finish(found).status, 413);
+  }
+  EXPECT_EQ(BlobStatusOf(ana_, data).verified_chunks(), 6u);
+  // At the end of a request, Finish finds it.
+  fs_.writes_before_full = 0;
+  {
+    std::unique_ptr<ChunkUpload> upload = begin(6);
+    ASSERT_THAT(upload->AppendLent(std::string_view(data).substr(6 * kChunk, kChunk)), IsOk());
     Response full = upload->Finish(Status());
     EXPECT_EQ(full.status, 413);
     EXPECT_THAT(ErrorOf(full).message(), HasSubstr("disk is full"));

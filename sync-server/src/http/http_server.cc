@@ -397,14 +397,16 @@ class Session : public std::enable_shared_from_this<Session> {
     pipe_.emplace();
     pipe_->left = length;
     for (size_t i = 0; i < pipe_->pieces.size(); ++i) pipe_->free.push_back(i);
-    if (buffer_.size() > 0) {
-      // What was read with the header is the first piece.
-      const size_t take =
-          static_cast<size_t>(std::min<uint64_t>({buffer_.size(), length, kUploadPieceBytes}));
+    // What was read with the header comes first (Beast reads at most 64 KiB at a time, so it
+    // fits in the pieces).
+    while (buffer_.size() > 0 && pipe_->left > 0 && !pipe_->free.empty()) {
+      const auto begin = static_cast<size_t>(pipe_->offset % kUploadPieceBytes);
+      const auto take = static_cast<size_t>(
+          std::min<uint64_t>({buffer_.size(), pipe_->left, kUploadPieceBytes - begin}));
       const size_t piece = TakeFreePiece();
-      std::memcpy(pipe_->pieces[piece].get(), buffer_.data().data(), take);
+      std::memcpy(pipe_->pieces[piece].get() + begin, buffer_.data().data(), take);
       buffer_.consume(take);
-      PieceRead(piece, 0, take);
+      PieceRead(piece, begin, take);
     }
   }
 

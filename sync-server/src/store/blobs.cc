@@ -302,13 +302,15 @@ class Blobs {
 
   // Waits for the pending run's write and counts it, or, if it failed, makes the count before
   // it durable and drops the upload's memory (the whole hash had taken the run): the next load
-  // rebuilds it from the file. REQUIRES: upload.mutex held.
-  Status SettleLocked(ActiveUpload& upload) {
+  // rebuilds it from the file. `running`: a write of the caller's own on the file, waited for
+  // before the file can be dropped. REQUIRES: upload.mutex held.
+  Status SettleLocked(ActiveUpload& upload, const std::future<Status>* running = nullptr) {
     if (!upload.pending) return {};
     Status written = upload.pending->write.get();
     const uint64_t chunks = upload.pending->chunks;
     upload.pending.reset();
     if (!written.ok()) {
+      if (running != nullptr) running->wait();
       (void)SyncLocked(upload);
       Forget(upload);
       return written;
@@ -605,17 +607,13 @@ class Writer final : public BlobWriter {
     }
     // The run before this one counts first. If its write failed, the upload's memory is gone
     // (and with it what the whole hash took of this run).
-    if (Status settled = blobs.SettleLocked(upload); !settled.ok()) {
-      write.wait();  // the caller's bytes are done with before this returns
-      return settled;
-    }
+    if (Status settled = blobs.SettleLocked(upload, &write); !settled.ok()) return settled;
     const bool last = upload.written + matched == upload.chunks();
     if (lent && matched == count && !last) {
       if (upload.written - upload.durable >= impl_.options.blob_sync_every_chunks) {
-        if (Status synced = blobs.SyncLocked(upload); !synced.ok()) {
-          write.wait();
-          return synced;
-        }
+        // Every 16 MiB: this run's write ends first, since a failed sync drops the file.
+        write.wait();
+        CAIRN_RETURN_IF_ERROR(blobs.SyncLocked(upload));
       }
       upload.pending = ActiveUpload::PendingRun{std::move(write), count};
       upload.last_write = std::chrono::steady_clock::now();
