@@ -287,12 +287,15 @@ class Blobs {
 
   // Makes the written chunks durable: fsync, then the count. On failure the upload forgets
   // what was not durable (it is reloaded from the file). REQUIRES: upload.mutex held.
-  Status SyncLocked(ActiveUpload& upload) {
-    CAIRN_RETURN_IF_ERROR(SettleLocked(upload));
+  // `running`: a write of the caller's own on the file, waited for before the file can be
+  // dropped.
+  Status SyncLocked(ActiveUpload& upload, const std::future<Status>* running = nullptr) {
+    CAIRN_RETURN_IF_ERROR(SettleLocked(upload, running));
     if (upload.gone || !upload.loaded || upload.written == upload.durable) return {};
     Status s = upload.file->Sync();
     if (s.ok()) s = RecordCount(upload, upload.written);
     if (!s.ok()) {
+      if (running != nullptr) running->wait();
       Forget(upload);
       return s;
     }
@@ -611,9 +614,7 @@ class Writer final : public BlobWriter {
     const bool last = upload.written + matched == upload.chunks();
     if (lent && matched == count && !last) {
       if (upload.written - upload.durable >= impl_.options.blob_sync_every_chunks) {
-        // Every 16 MiB: this run's write ends first, since a failed sync drops the file.
-        write.wait();
-        CAIRN_RETURN_IF_ERROR(blobs.SyncLocked(upload));
+        CAIRN_RETURN_IF_ERROR(blobs.SyncLocked(upload, &write));
       }
       upload.pending = ActiveUpload::PendingRun{std::move(write), count};
       upload.last_write = std::chrono::steady_clock::now();
