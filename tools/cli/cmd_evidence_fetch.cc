@@ -25,17 +25,11 @@
 #include "commands.h"
 #include "format.h"
 #include "json_writer.h"
+#include "progress_line.h"
 #include "store.h"
 
 namespace cairn::cli {
 namespace {
-
-// "12.0 MiB".
-std::string MiB(uint64_t bytes) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
-  return text;
-}
 
 // Shows fetch progress on stderr the way `cairn sync` shows uploads: on a terminal one line
 // redrawn in place (a bar, the rate and the time left), otherwise plain lines at the start and
@@ -43,37 +37,15 @@ std::string MiB(uint64_t bytes) {
 class FetchDisplay {
  public:
   FetchDisplay(std::ostream& err, bool terminal, std::string name)
-      : err_(err), terminal_(terminal), name_(std::move(name)) {}
+      : err_(err), terminal_(terminal), name_(std::move(name)), line_(err) {}
 
   void Update(uint64_t done, uint64_t size) {
-    using std::chrono::steady_clock;
-    const auto now = steady_clock::now();
-    if (!started_) {
-      started_ = true;
-      start_ = now;
-      start_done_ = done;
-    }
+    const double rate = rate_.Update(done);
     if (terminal_) {
+      const auto now = std::chrono::steady_clock::now();
       if (now - last_draw_ < std::chrono::milliseconds(100) && done < size) return;
       last_draw_ = now;
-      const double seconds = std::chrono::duration<double>(now - start_).count();
-      const double rate = seconds > 0.5 ? static_cast<double>(done - start_done_) / seconds : 0.0;
-      constexpr int kWidth = 24;
-      const int filled = size == 0 ? kWidth : static_cast<int>(kWidth * done / size);
-      std::string line = "fetching " + name_ + " [" + std::string(filled, '#') +
-                         std::string(kWidth - filled, '-') + "] " + MiB(done) + " of " + MiB(size);
-      if (rate > 0) {
-        const auto left = static_cast<uint64_t>(static_cast<double>(size - done) / rate);
-        char tail[64];
-        std::snprintf(tail, sizeof(tail), "  %.1f MiB/s  ETA %llu:%02llu", rate / (1 << 20),
-                      static_cast<unsigned long long>(left / 60),
-                      static_cast<unsigned long long>(left % 60));
-        line += tail;
-      }
-      const size_t width = line.size();
-      if (line.size() < drawn_) line.append(drawn_ - line.size(), ' ');
-      drawn_ = width;
-      err_ << "\r" << line << std::flush;
+      line_.Draw(ProgressText("fetching " + name_, done, size, rate, size - done));
       return;
     }
     const uint64_t quarter = size == 0 ? 4 : 4 * done / size;
@@ -85,20 +57,18 @@ class FetchDisplay {
   }
 
   void Finish() {
-    if (terminal_ && drawn_ > 0) err_ << "\n";
+    if (terminal_) line_.Finish();
   }
 
  private:
   std::ostream& err_;
   bool terminal_;
   std::string name_;
-  bool started_ = false;
+  TransferRate rate_;
+  RedrawnLine line_;
   bool printed_ = false;
-  std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_draw_;
-  uint64_t start_done_ = 0;
   uint64_t last_quarter_ = 0;
-  size_t drawn_ = 0;
 };
 
 // Ctrl-C stops the fetch after the range in flight (what arrived is kept); a second one ends

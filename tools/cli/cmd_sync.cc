@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "format.h"
 #include "json_writer.h"
+#include "progress_line.h"
 #include "store.h"
 
 namespace cairn::cli {
@@ -29,13 +30,6 @@ Result<std::unique_ptr<BeastTransport>> TransportFor(const SyncSettings& setting
   return BeastTransport::Create(options);
 }
 
-// "12.0 MiB".
-std::string MiB(uint64_t bytes) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
-  return text;
-}
-
 // How a blob is named in progress lines: its caption, else its type and the start of its hash.
 std::string BlobName(const BlobUploadProgress& blob) {
   if (!blob.caption.empty()) return Quote(blob.caption, 40);
@@ -46,46 +40,21 @@ std::string BlobName(const BlobUploadProgress& blob) {
 // the time left), otherwise plain lines at each blob's start and end and every quarter between.
 class UploadDisplay {
  public:
-  UploadDisplay(std::ostream& err, bool terminal) : err_(err), terminal_(terminal) {}
+  UploadDisplay(std::ostream& err, bool terminal) : err_(err), terminal_(terminal), line_(err) {}
 
   void Update(const UploadProgress& p) {
-    using std::chrono::steady_clock;
-    const auto now = steady_clock::now();
-    if (!started_) {
-      started_ = true;
-      start_ = now;
-      start_done_ = p.done_bytes;
-    }
+    const double rate = rate_.Update(p.done_bytes);
     if (p.current >= p.blobs.size()) return;
     const BlobUploadProgress& blob = p.blobs[p.current];
     if (terminal_) {
+      const auto now = std::chrono::steady_clock::now();
       if (now - last_draw_ < std::chrono::milliseconds(100) && p.current == last_blob_) return;
       last_draw_ = now;
       last_blob_ = p.current;
-      const double seconds = std::chrono::duration<double>(now - start_).count();
-      const double rate =
-          seconds > 0.5 ? static_cast<double>(p.done_bytes - start_done_) / seconds : 0.0;
-      constexpr int kWidth = 24;
-      const int filled =
-          blob.size == 0 ? kWidth : static_cast<int>(kWidth * blob.done_bytes / blob.size);
-      std::string line = "uploading " + std::to_string(p.current + 1) + "/" +
-                         std::to_string(p.blobs.size()) + " " + BlobName(blob) + " [" +
-                         std::string(filled, '#') + std::string(kWidth - filled, '-') + "] " +
-                         MiB(blob.done_bytes) + " of " + MiB(blob.size);
-      if (rate > 0) {
-        const auto left =
-            static_cast<uint64_t>(static_cast<double>(p.total_bytes - p.done_bytes) / rate);
-        char tail[64];
-        std::snprintf(tail, sizeof(tail), "  %.1f MiB/s  ETA %llu:%02llu", rate / (1 << 20),
-                      static_cast<unsigned long long>(left / 60),
-                      static_cast<unsigned long long>(left % 60));
-        line += tail;
-      }
-      // Pad over what a longer previous line left on the screen.
-      const size_t width = line.size();
-      if (line.size() < drawn_) line.append(drawn_ - line.size(), ' ');
-      drawn_ = width;
-      err_ << "\r" << line << std::flush;
+      const std::string label = "uploading " + std::to_string(p.current + 1) + "/" +
+                                std::to_string(p.blobs.size()) + " " + BlobName(blob);
+      line_.Draw(
+          ProgressText(label, blob.done_bytes, blob.size, rate, p.total_bytes - p.done_bytes));
       return;
     }
     const uint64_t quarter = blob.size == 0 ? 0 : 4 * blob.done_bytes / blob.size;
@@ -100,19 +69,17 @@ class UploadDisplay {
   }
 
   void Finish() {
-    if (terminal_ && drawn_ > 0) err_ << "\n";
+    if (terminal_) line_.Finish();
   }
 
  private:
   std::ostream& err_;
   bool terminal_;
-  bool started_ = false;
-  std::chrono::steady_clock::time_point start_;
+  TransferRate rate_;
+  RedrawnLine line_;
   std::chrono::steady_clock::time_point last_draw_;
-  uint64_t start_done_ = 0;
   size_t last_blob_ = static_cast<size_t>(-1);
   uint64_t last_quarter_ = 0;
-  size_t drawn_ = 0;
 };
 
 // Ctrl-C during uploads pauses after the request in flight; a second one ends the process.
