@@ -5,7 +5,6 @@
 // Range arrive as 206 from the file.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <openssl/sha.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -20,6 +19,7 @@
 #include <thread>
 
 #include "api/service.h"
+#include "cairn/hex.h"
 #include "cairn/ids.h"
 #include "cairn/v1/blob.pb.h"
 #include "cairn/v1/sync.pb.h"
@@ -27,6 +27,7 @@
 #include "http/tls.h"
 #include "store/server_store.h"
 #include "support/fakes.h"
+#include "support/sha256.h"
 #include "support/status_matchers.h"
 
 namespace cairn::server {
@@ -37,28 +38,12 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using ::cairn::testing::IsOk;
+using ::cairn::testing::RawSha;
 using ::cairn::testing::SeededRandom;
 using ::cairn::testing::TempDir;
 using ::testing::HasSubstr;
 
 constexpr size_t kChunk = kBlobChunkBytes;
-
-std::string RawSha(std::string_view data) {
-  std::string out(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-         reinterpret_cast<unsigned char*>(out.data()));
-  return out;
-}
-
-std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (const char c : bytes) {
-    out.push_back(kDigits[static_cast<unsigned char>(c) >> 4]);
-    out.push_back(kDigits[static_cast<unsigned char>(c) & 0xF]);
-  }
-  return out;
-}
 
 std::string Bytes(size_t n, uint32_t seed) {
   std::string out(n, '\0');
@@ -138,7 +123,8 @@ class BlobHttpTest : public ::testing::Test {
     for (size_t at = 0; at < data.size(); at += kChunk) {
       offer.add_chunk_sha256(RawSha(data.substr(at, kChunk)));
     }
-    http::request<http::string_body> put{http::verb::put, "/v1/blobs/" + Hex(RawSha(data)), 11};
+    http::request<http::string_body> put{http::verb::put, "/v1/blobs/" + LowerHex(RawSha(data)),
+                                         11};
     put.body() = offer.SerializeAsString();
     ASSERT_EQ(Exchange(std::move(put)).result_int(), 200u);
   }
@@ -149,7 +135,7 @@ class BlobHttpTest : public ::testing::Test {
     http::response<http::string_body> response;
     for (int attempt = 0; attempt < 40; ++attempt) {
       http::request<http::string_body> get{http::verb::get,
-                                           "/v1/blobs/" + Hex(RawSha(data)) + "/status", 11};
+                                           "/v1/blobs/" + LowerHex(RawSha(data)) + "/status", 11};
       response = Exchange(std::move(get));
       if (response.result_int() != 503) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -181,7 +167,7 @@ class BlobHttpTest : public ::testing::Test {
 
 TEST_F(BlobHttpTest, CutMidBodyKeepsVerifiedChunksThenChunkedResumeCompletes) {
   const std::string data = Bytes(5 * kChunk + 999, 1);
-  const std::string hex = Hex(RawSha(data));
+  const std::string hex = LowerHex(RawSha(data));
   Offer(data);
   std::unique_ptr<Stream> cut;
   {
@@ -236,7 +222,7 @@ TEST_F(BlobHttpTest, ABodyOfManyPiecesIsStoredInOrderAndStopsAtABadChunk) {
   // More than the pieces a connection reads ahead (4 of 1 MiB) while earlier ones are stored,
   // with a last piece shorter than the others.
   const std::string data = Bytes(9 * (size_t{1} << 20) + 777, 3);
-  const std::string hex = Hex(RawSha(data));
+  const std::string hex = LowerHex(RawSha(data));
   Offer(data);
   // A bad chunk in the seventh MiB: every chunk before it is kept, none after.
   std::string body = data;
@@ -262,7 +248,7 @@ TEST_F(BlobHttpTest, ABodyOfManyPiecesIsStoredInOrderAndStopsAtABadChunk) {
     rest = send(data.substr(bad_chunk * kChunk),
                 "/v1/blobs/" + hex + "/chunks/" + std::to_string(bad_chunk));
   });
-  auto whole = send(other, "/v1/blobs/" + Hex(RawSha(other)) + "/chunks/0");
+  auto whole = send(other, "/v1/blobs/" + LowerHex(RawSha(other)) + "/chunks/0");
   second.join();
   ASSERT_EQ(rest.result_int(), 200u) << ErrorMessage(rest);
   ASSERT_EQ(whole.result_int(), 200u) << ErrorMessage(whole);
@@ -276,7 +262,7 @@ TEST_F(BlobHttpTest, ABodyOfManyPiecesIsStoredInOrderAndStopsAtABadChunk) {
 
 TEST_F(BlobHttpTest, RefusalsMidBodyAndBeforeIt) {
   const std::string data = Bytes(4 * kChunk, 2);
-  const std::string hex = Hex(RawSha(data));
+  const std::string hex = LowerHex(RawSha(data));
   Offer(data);
   // A bad chunk 1 in a 4-chunk body: answered 400 while the client is still sending.
   std::string body = data;

@@ -6,7 +6,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #include <cctype>
 #include <chrono>
@@ -21,6 +20,7 @@
 #include <vector>
 
 #include "api/service.h"
+#include "cairn/hex.h"
 #include "cairn/hlc.h"
 #include "cairn/ids.h"
 #include "cairn/v1/blob.pb.h"
@@ -29,6 +29,7 @@
 #include "store/blob_files.h"
 #include "store/server_store.h"
 #include "support/fakes.h"
+#include "support/sha256.h"
 #include "support/status_matchers.h"
 
 namespace cairn::server {
@@ -36,6 +37,7 @@ namespace {
 
 using ::cairn::testing::FakeClock;
 using ::cairn::testing::IsOk;
+using ::cairn::testing::RawSha;
 using ::cairn::testing::SeededRandom;
 using ::cairn::testing::StatusIs;
 using ::cairn::testing::TempDir;
@@ -52,23 +54,6 @@ std::string Bytes(size_t n, uint64_t seed) {
     x ^= x >> 7;
     x ^= x << 17;
     c = static_cast<char>(x);
-  }
-  return out;
-}
-
-std::string RawSha(std::string_view data) {
-  std::string out(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-         reinterpret_cast<unsigned char*>(out.data()));
-  return out;
-}
-
-std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (const char c : bytes) {
-    out.push_back(kDigits[static_cast<unsigned char>(c) >> 4]);
-    out.push_back(kDigits[static_cast<unsigned char>(c) & 0xF]);
   }
   return out;
 }
@@ -189,20 +174,20 @@ class BlobServiceTest : public ::testing::Test {
     offer.set_media_type("video/mp4");
     offer.set_chunk_size(kBlobChunkBytes);
     for (const std::string& hash : ChunkHashes(data)) offer.add_chunk_sha256(hash);
-    if (name_hex.empty()) name_hex = Hex(RawSha(data));
+    if (name_hex.empty()) name_hex = LowerHex(RawSha(data));
     return Call(who, "PUT", "/v1/blobs/" + name_hex, offer.SerializeAsString());
   }
 
   Response Chunks(const Enrolment& who, std::string_view data, size_t first, size_t count,
                   std::string name_hex = "") {
-    if (name_hex.empty()) name_hex = Hex(RawSha(data));
+    if (name_hex.empty()) name_hex = LowerHex(RawSha(data));
     const size_t begin = std::min(data.size(), first * kChunk);
     return Call(who, "POST", "/v1/blobs/" + name_hex + "/chunks/" + std::to_string(first),
                 std::string(data.substr(begin, count * kChunk)));
   }
 
   v1::BlobStatus BlobStatusOf(const Enrolment& who, std::string_view data) {
-    return StatusOf(Call(who, "GET", "/v1/blobs/" + Hex(RawSha(data)) + "/status"));
+    return StatusOf(Call(who, "GET", "/v1/blobs/" + LowerHex(RawSha(data)) + "/status"));
   }
 
   // Uploads `data` whole (offer, then every chunk in one request).
@@ -214,7 +199,8 @@ class BlobServiceTest : public ::testing::Test {
 
   std::string Download(const Enrolment& who, std::string_view data, std::string range = "",
                        int expect = 200) {
-    Response response = Call(who, "GET", "/v1/blobs/" + Hex(RawSha(data)), "", std::move(range));
+    Response response =
+        Call(who, "GET", "/v1/blobs/" + LowerHex(RawSha(data)), "", std::move(range));
     EXPECT_EQ(response.status, expect) << ErrorOf(response).message();
     EXPECT_THAT(LoadFileBody(response), IsOk());
     return response.body;
@@ -262,7 +248,7 @@ class BlobServiceTest : public ::testing::Test {
 
   std::string PartialPath(const Enrolment& who, std::string_view data) const {
     return store_->blob_dir() + "/partial/" + std::to_string(who.principal.write_scope) + "/" +
-           Hex(RawSha(data));
+           LowerHex(RawSha(data));
   }
 
   FakeClock clock_{1'790'000'000'000};
@@ -306,7 +292,7 @@ TEST_F(BlobServiceTest, CorruptedChunkIsRefusedAndEarlierChunksAreKept) {
   ASSERT_EQ(Offer(ana_, data).status, 200);
   std::string body = data;
   body[kChunk + 77] ^= 0x01;  // one bit of chunk 1
-  Response refused = Call(ana_, "POST", "/v1/blobs/" + Hex(RawSha(data)) + "/chunks/0", body);
+  Response refused = Call(ana_, "POST", "/v1/blobs/" + LowerHex(RawSha(data)) + "/chunks/0", body);
   EXPECT_EQ(refused.status, 400);
   EXPECT_EQ(ErrorOf(refused).code(), "invalid_argument");
   EXPECT_THAT(ErrorOf(refused).message(),
@@ -330,20 +316,21 @@ TEST_F(BlobServiceTest, ChunkForTheWrongOffsetIs409NamingTheExpectedIndex) {
     EXPECT_EQ(ErrorOf(wrong).code(), "failed_precondition");
     EXPECT_THAT(ErrorOf(wrong).message(), HasSubstr("continues at chunk 2"));
   }
-  Response not_a_number = Call(ana_, "POST", "/v1/blobs/" + Hex(RawSha(data)) + "/chunks/-1", "x");
+  Response not_a_number =
+      Call(ana_, "POST", "/v1/blobs/" + LowerHex(RawSha(data)) + "/chunks/-1", "x");
   EXPECT_EQ(not_a_number.status, 400);
   EXPECT_EQ(BlobStatusOf(ana_, data).verified_chunks(), 2u);
 }
 
 TEST_F(BlobServiceTest, BlobWhoseBytesDoNotHashToItsNameIsDiscarded) {
   const std::string data = Bytes(2 * kChunk + 5, 4);
-  const std::string name = Hex(RawSha("some other bytes"));
+  const std::string name = LowerHex(RawSha("some other bytes"));
   // The offer's chunk hashes are those of `data`, so every chunk verifies; only the whole fails.
   ASSERT_EQ(Offer(ana_, data, name).status, 200);
   Response end = Chunks(ana_, data, 0, 3, name);
   EXPECT_EQ(end.status, 409);
   EXPECT_EQ(ErrorOf(end).code(), "failed_precondition");
-  EXPECT_THAT(ErrorOf(end).message(), HasSubstr("hash to " + Hex(RawSha(data))));
+  EXPECT_THAT(ErrorOf(end).message(), HasSubstr("hash to " + LowerHex(RawSha(data))));
   const v1::BlobStatus status = StatusOf(Call(ana_, "GET", "/v1/blobs/" + name + "/status"));
   EXPECT_EQ(status.state(), v1::BLOB_STATE_ABSENT);
   EXPECT_EQ(Call(ana_, "GET", "/v1/blobs/" + name).status, 404);
@@ -354,7 +341,7 @@ TEST_F(BlobServiceTest, BlobWhoseBytesDoNotHashToItsNameIsDiscarded) {
 
 TEST_F(BlobServiceTest, TruncatedBodyKeepsOnlyWholeVerifiedChunksAndResumes) {
   const std::string data = Bytes(5 * kChunk + 123, 5);
-  const std::string hex = Hex(RawSha(data));
+  const std::string hex = LowerHex(RawSha(data));
   ASSERT_EQ(Offer(ana_, data).status, 200);
   // A streamed request cut 2.5 chunks in, fed in odd-sized pieces.
   ChunkUploadStart start =
@@ -387,7 +374,7 @@ TEST_F(BlobServiceTest, PiecesOfAnySizeAcrossChunksAreCheckedAsTheSameChunks) {
   // Whole chunks in a piece are checked where they lie, a chunk split across pieces is put
   // together first: a bad byte is found in either case, at the right chunk.
   const std::string data = Bytes(7 * kChunk + 321, 25);
-  const std::string hex = Hex(RawSha(data));
+  const std::string hex = LowerHex(RawSha(data));
   ASSERT_EQ(Offer(ana_, data).status, 200);
   std::string body = data;
   body[5 * kChunk + 17] ^= 0x01;
@@ -411,7 +398,7 @@ TEST_F(BlobServiceTest, PiecesOfAnySizeAcrossChunksAreCheckedAsTheSameChunks) {
 
 TEST_F(BlobServiceTest, BodyLongerThanTheRemainingChunksIs400) {
   const std::string data = Bytes(2 * kChunk, 6);
-  const std::string hex = Hex(RawSha(data));
+  const std::string hex = LowerHex(RawSha(data));
   ASSERT_EQ(Offer(ana_, data).status, 200);
   // Known length: refused before a byte is read.
   Response too_long = Call(ana_, "POST", "/v1/blobs/" + hex + "/chunks/0", data + "x");
@@ -455,7 +442,7 @@ TEST_F(BlobServiceTest, OversizedBlobAndQuotaAre413WithNumbers) {
 TEST_F(BlobServiceTest, IdsThatAreNotHashesAndPathTraversalAreRefused) {
   const std::string data = Bytes(kChunk, 10);
   Upload(ana_, data);
-  const std::string hex = Hex(RawSha(data));
+  const std::string hex = LowerHex(RawSha(data));
   struct Case {
     std::string method, target;
     int status;
@@ -497,7 +484,7 @@ TEST_F(BlobServiceTest, IdsThatAreNotHashesAndPathTraversalAreRefused) {
 
 TEST_F(BlobServiceTest, AnotherAccountNeverSeesOrReadsYourBlobs) {
   const std::string data = Bytes(2 * kChunk + 9, 11);
-  const std::string hex = Hex(RawSha(data));
+  const std::string hex = LowerHex(RawSha(data));
   Upload(ana_, data);
   // Ben: as if the blob did not exist.
   EXPECT_EQ(BlobStatusOf(ben_, data).state(), v1::BLOB_STATE_ABSENT);
@@ -526,7 +513,7 @@ TEST_F(BlobServiceTest, AnotherAccountNeverSeesOrReadsYourBlobs) {
 TEST_F(BlobServiceTest, RangeReads) {
   const std::string data = Bytes(2 * kChunk + 500, 12);
   Upload(ana_, data);
-  const std::string hex = Hex(RawSha(data));
+  const std::string hex = LowerHex(RawSha(data));
   const std::string size = std::to_string(data.size());
   Response part = Call(ana_, "GET", "/v1/blobs/" + hex, "", "bytes=70000-70009");
   EXPECT_EQ(part.status, 206);
@@ -547,7 +534,7 @@ TEST_F(BlobServiceTest, RangeReads) {
   const std::string partial = Bytes(2 * kChunk, 13);
   ASSERT_EQ(Offer(ana_, partial).status, 200);
   ASSERT_EQ(Chunks(ana_, partial, 0, 1).status, 200);
-  EXPECT_EQ(Call(ana_, "GET", "/v1/blobs/" + Hex(RawSha(partial))).status, 404);
+  EXPECT_EQ(Call(ana_, "GET", "/v1/blobs/" + LowerHex(RawSha(partial))).status, 404);
 }
 
 TEST_F(BlobServiceTest, SubmissionSnapshotFirstCompletesWithItsLastBlob) {
@@ -662,9 +649,10 @@ TEST_F(BlobServiceTest, FullDiskIsAClearErrorAndCorruptsNothing) {
   fs_.full = true;
   fs_.writes_before_full = 2;
   // One request whose body arrives a chunk at a time: the disk fills at the third.
-  ChunkUploadStart start = service_->BeginChunks(
-      {"POST", "/v1/blobs/" + Hex(RawSha(data)) + "/chunks/0", "Bearer " + ana_.token, "", "", ""},
-      std::nullopt);
+  ChunkUploadStart start =
+      service_->BeginChunks({"POST", "/v1/blobs/" + LowerHex(RawSha(data)) + "/chunks/0",
+                             "Bearer " + ana_.token, "", "", ""},
+                            std::nullopt);
   ASSERT_NE(start.upload, nullptr);
   const std::string_view body(data);
   ASSERT_THAT(start.upload->Append(body.substr(0, kChunk)), IsOk());
@@ -686,7 +674,7 @@ TEST_F(BlobServiceTest, FullDiskIsAClearErrorAndCorruptsNothing) {
 
 TEST_F(BlobServiceTest, LentRunsAreWrittenBehindTheCallerAndAFailedOneCountsNothing) {
   const std::string data = Bytes(8 * kChunk + 100, 26);
-  const std::string hex = Hex(RawSha(data));
+  const std::string hex = LowerHex(RawSha(data));
   ASSERT_EQ(Offer(ana_, data).status, 200);
   const auto begin = [&](uint64_t first) {
     ChunkUploadStart start =
@@ -747,7 +735,7 @@ TEST_F(BlobServiceTest, RestartKeepsPartialCountsAndPresentBlobs) {
   ASSERT_EQ(Offer(ana_, partial).status, 200);
   // Cut after 3.5 chunks, with no status asked: the cut itself makes the 3 chunks durable.
   ChunkUploadStart start =
-      service_->BeginChunks({"POST", "/v1/blobs/" + Hex(RawSha(partial)) + "/chunks/0",
+      service_->BeginChunks({"POST", "/v1/blobs/" + LowerHex(RawSha(partial)) + "/chunks/0",
                              "Bearer " + ana_.token, "", "", ""},
                             std::nullopt);
   ASSERT_NE(start.upload, nullptr);
@@ -791,7 +779,7 @@ TEST_F(BlobServiceTest, RestartRechecksThePartialFile) {
 
 TEST_F(BlobServiceTest, ADifferentOfferRestartsAPartialUpload) {
   const std::string data = Bytes(3 * kChunk, 25);
-  const std::string name = Hex(RawSha(data));
+  const std::string name = LowerHex(RawSha(data));
   // A first, wrong offer (other bytes' chunk hashes under this name).
   const std::string wrong = Bytes(3 * kChunk, 26);
   ASSERT_EQ(Offer(ana_, wrong, name).status, 200);
@@ -803,7 +791,7 @@ TEST_F(BlobServiceTest, ADifferentOfferRestartsAPartialUpload) {
 
 TEST_F(BlobServiceTest, OfferValidation) {
   const std::string data = Bytes(2 * kChunk + 1, 27);
-  const std::string hex = Hex(RawSha(data));
+  const std::string hex = LowerHex(RawSha(data));
   v1::BlobOffer offer;
   offer.set_size(data.size());
   offer.set_chunk_size(kBlobChunkBytes);
@@ -866,7 +854,8 @@ TEST_F(BlobServiceTest, UploadThroughput) {
     EVP_DigestFinal_ex(ctx, whole.data(), &n);
     EVP_MD_CTX_free(ctx);
   }
-  const std::string hex = Hex(std::string_view(reinterpret_cast<const char*>(whole.data()), 32));
+  const std::string hex =
+      LowerHex(std::string_view(reinterpret_cast<const char*>(whole.data()), 32));
   ASSERT_EQ(Call(ana_, "PUT", "/v1/blobs/" + hex, offer.SerializeAsString()).status, 200);
   const auto start = std::chrono::steady_clock::now();
   ChunkUploadStart upload = service_->BeginChunks(

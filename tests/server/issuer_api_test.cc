@@ -5,7 +5,6 @@
 // device through Pull as one change carrying the assessment and the statuses.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <openssl/sha.h>
 
 #include <boost/json.hpp>
 #include <fstream>
@@ -17,6 +16,7 @@
 #include "api/service.h"
 #include "cairn/catalog_text.h"
 #include "cairn/device.h"
+#include "cairn/hex.h"
 #include "cairn/sync.h"
 #include "cairn/v1/blob.pb.h"
 #include "catalog/publish.h"
@@ -24,6 +24,7 @@
 #include "store/assessments.h"
 #include "store/server_store.h"
 #include "support/fakes.h"
+#include "support/sha256.h"
 #include "support/status_matchers.h"
 
 namespace cairn {
@@ -33,6 +34,7 @@ namespace json = boost::json;
 using ::cairn::testing::FakeClock;
 using ::cairn::testing::InProcessTransport;
 using ::cairn::testing::IsOk;
+using ::cairn::testing::RawSha;
 using ::cairn::testing::SeededRandom;
 using ::cairn::testing::TempDir;
 using ::testing::HasSubstr;
@@ -49,23 +51,6 @@ v1::Catalog DemoCatalog() {
   Result<v1::Catalog> catalog = ParseCatalogText(text.str(), "demo_catalog.textproto");
   EXPECT_THAT(catalog.status(), IsOk());
   return *catalog;
-}
-
-std::string RawSha(std::string_view data) {
-  std::string out(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-         reinterpret_cast<unsigned char*>(out.data()));
-  return out;
-}
-
-std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (const char c : bytes) {
-    out.push_back(kDigits[static_cast<unsigned char>(c) >> 4]);
-    out.push_back(kDigits[static_cast<unsigned char>(c) & 0xF]);
-  }
-  return out;
 }
 
 std::string Words(int n, std::string_view word) {
@@ -182,7 +167,7 @@ class IssuerApiTest : public ::testing::Test {
     for (size_t at = 0; at < e.bytes.size(); at += server::kBlobChunkBytes) {
       offer.add_chunk_sha256(RawSha(e.bytes.substr(at, server::kBlobChunkBytes)));
     }
-    const std::string name = "/v1/blobs/" + Hex(RawSha(e.bytes));
+    const std::string name = "/v1/blobs/" + LowerHex(RawSha(e.bytes));
     server::Request put{"PUT", name, "Bearer " + device_token_, "", "", offer.SerializeAsString()};
     ASSERT_EQ(service_->Handle(put).status, 200);
     server::Request chunks{"POST", name + "/chunks/0", "Bearer " + device_token_, "", "", e.bytes};
@@ -291,7 +276,7 @@ TEST_F(IssuerApiTest, ListsAndFetchesItsSubmissionWithEvidenceAndThePinnedRubric
   const std::string& video = evidence_[0].bytes;
   std::string video_url;
   for (const json::value& e : evidence) {
-    if (e.at("sha256").as_string() == Hex(RawSha(video))) {
+    if (e.at("sha256").as_string() == LowerHex(RawSha(video))) {
       video_url = std::string(e.at("url").as_string());
       EXPECT_EQ(e.at("size").as_int64(), 70000);
       EXPECT_EQ(e.at("media_type").as_string(), "video/mp4");
@@ -314,13 +299,14 @@ TEST_F(IssuerApiTest, ListsAndFetchesItsSubmissionWithEvidenceAndThePinnedRubric
   // A blob the educator holds but this submission does not name is not the issuer's to read.
   const Evidence stray{"student-work", "image/png", "not in the submission"};
   Upload(stray);
-  EXPECT_EQ(Issuer("GET", Path(submission, "/evidence/" + Hex(RawSha(stray.bytes)))).status, 404);
+  EXPECT_EQ(Issuer("GET", Path(submission, "/evidence/" + LowerHex(RawSha(stray.bytes)))).status,
+            404);
   EXPECT_EQ(Issuer("GET", Path(submission, "/evidence/xyz")).status, 400);
 }
 
 TEST_F(IssuerApiTest, CallersWithoutTheIssuersTokenLearnNothing) {
   const EntityId submission = SubmitComplete();
-  const std::string video = Path(submission, "/evidence/" + Hex(RawSha(evidence_[0].bytes)));
+  const std::string video = Path(submission, "/evidence/" + LowerHex(RawSha(evidence_[0].bytes)));
 
   // No token, a wrong one, an educator's device token: 401 on every route.
   for (const std::string& token :

@@ -6,7 +6,6 @@
 // pursuit's newer one. Devices may not write those statuses themselves.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <openssl/sha.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -30,6 +29,7 @@
 #include "forward/webhook.h"
 #include "store/server_store.h"
 #include "support/fakes.h"
+#include "support/sha256.h"
 #include "support/status_matchers.h"
 
 namespace cairn::server {
@@ -37,6 +37,7 @@ namespace {
 
 using ::cairn::testing::FakeClock;
 using ::cairn::testing::IsOk;
+using ::cairn::testing::RawSha;
 using ::cairn::testing::SeededRandom;
 using ::cairn::testing::StatusIs;
 using ::cairn::testing::TempDir;
@@ -45,13 +46,6 @@ using ::testing::HasSubstr;
 constexpr std::string_view kCredential = "exit-tickets";
 constexpr std::string_view kVersion = "c0ffee";
 constexpr std::string_view kIssuer = "northwind";
-
-std::string RawSha(std::string_view data) {
-  std::string out(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-         reinterpret_cast<unsigned char*>(out.data()));
-  return out;
-}
 
 class OutboxTest : public ::testing::Test {
  protected:
