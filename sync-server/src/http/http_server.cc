@@ -33,6 +33,7 @@
 #include "cairn/v1/sync.pb.h"
 #include "http/file_range_body.h"
 #include "http/log.h"
+#include "http/read_ahead_stream.h"
 
 namespace cairn::server {
 namespace {
@@ -60,6 +61,9 @@ constexpr size_t kUploadPieceBytes = size_t{1} << 20;
 // stored, one lent to the upload while its write finishes (BlobWriter::AppendLent) and the
 // rest waiting, so that a store that pauses (an fsync) does not stop the reads at once.
 constexpr size_t kUploadPieces = 5;
+// While a body of known length is read, the TLS stream's own reads (one record each) are served
+// from reads of the socket this large (ReadAheadStream).
+constexpr size_t kUploadReadAheadBytes = size_t{256} * 1024;
 
 std::string Lower(std::string_view text) {
   std::string out(text);
@@ -396,6 +400,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void StartUploadPipe(uint64_t length) {
     pipe_.emplace();
     pipe_->left = length;
+    stream_.next_layer().ReadAhead(kUploadReadAheadBytes);
     for (size_t i = 0; i < pipe_->pieces.size(); ++i) pipe_->free.push_back(i);
     // What was read with the header comes first (Beast reads at most 64 KiB at a time, so it
     // fits in the pieces).
@@ -525,6 +530,7 @@ class Session : public std::enable_shared_from_this<Session> {
       asio::post(self->stream_.get_executor(),
                  [self, response = std::move(response), then = std::move(then)]() mutable {
                    self->upload_.reset();
+                   self->stream_.next_layer().ReadAhead(0);
                    self->pipe_.reset();  // up to kUploadPieces MiB: not kept by idle connections
                    then(std::move(response));
                  });
@@ -794,7 +800,7 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::get_lowest_layer(stream_).socket().close(ignored);
   }
 
-  beast::ssl_stream<beast::tcp_stream> stream_;
+  beast::ssl_stream<ReadAheadStream<beast::tcp_stream>> stream_;
   std::shared_ptr<Shared> shared_;
   uint64_t id_ = 0;
   std::string peer_ = "?";
