@@ -165,6 +165,46 @@ TEST(BeastTransportTest, KeepAliveReusesOneConnection) {
   EXPECT_EQ(server.accepted(), 1);
 }
 
+// A body made in pieces of a size unrelated to the TLS records or the write batches arrives
+// whole; the next request on the same connection is sent at once (the batch ended).
+TEST(BeastTransportTest, StreamedBodyArrivesWholeAndTheConnectionIsReused) {
+  class Pieces : public Transport::BodySource {
+   public:
+    explicit Pieces(const std::string& body) : body_(body) {}
+    Status Next(std::string* piece) override {
+      *piece = body_.substr(at_, std::min<size_t>(100'003, body_.size() - at_));
+      at_ += piece->size();
+      return Status();
+    }
+
+   private:
+    const std::string& body_;
+    size_t at_ = 0;
+  };
+  TlsTestServer server(LocalCert());
+  auto transport = Pinned(server.port());
+  ASSERT_NE(transport, nullptr);
+  // Under the test server's body limit (1 MiB), over three write batches.
+  std::string body(900'000, '\0');
+  for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>((i * 2654435761U) >> 13);
+  body.resize(body.size() + 12'345, 'z');
+
+  HttpRequest head = Post("", "/v1/blobs/upload");
+  head.content_type = "application/octet-stream";
+  Pieces pieces(body);
+  auto streamed = transport->RoundTripStreamed(head, body.size(), pieces);
+  ASSERT_TRUE(streamed.ok()) << streamed.status();
+  auto next = transport->RoundTrip(Post("after"));
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->body, "echo:after");
+
+  const auto seen = server.requests();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].wire_body_size, body.size());
+  EXPECT_TRUE(seen[0].body == body) << "the body arrived changed";
+  EXPECT_EQ(server.accepted(), 1);
+}
+
 TEST(BeastTransportTest, RecoversWhenTheServerClosedTheIdleConnection) {
   TlsTestServer::Options server_options;
   server_options.idle_timeout = std::chrono::milliseconds(100);

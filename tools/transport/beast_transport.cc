@@ -31,6 +31,7 @@
 #include <utility>
 
 #include "cairn/compression.h"
+#include "write_batching_stream.h"
 
 #ifndef CAIRN_VERSION
 #define CAIRN_VERSION "dev"
@@ -44,10 +45,12 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+using TlsStream = beast::ssl_stream<WriteBatchingStream<beast::tcp_stream>>;
 using SteadyTime = std::chrono::steady_clock::time_point;
 
 constexpr std::string_view kAdvice = "; check the network and retry";
+// A streamed body is sent in writes this large (WriteBatchingStream).
+constexpr size_t kBodyBatchBytes = size_t{256} * 1024;
 
 struct ServerAddress {
   std::string host;         // without IPv6 brackets
@@ -412,6 +415,8 @@ Result<HttpResponse> BeastTransport::Impl::ExchangeStreamed(http::request<http::
   }
   uint64_t left = body_size;
   std::string piece;
+  // The body's TLS records go out in writes of kBodyBatchBytes, not one by one.
+  stream->next_layer().StartBatch(kBodyBatchBytes);
   while (true) {
     CAIRN_RETURN_IF_ERROR(body.Next(&piece));
     if (piece.empty()) break;
@@ -433,6 +438,12 @@ Result<HttpResponse> BeastTransport::Impl::ExchangeStreamed(http::request<http::
                                        : "sending the request failed (" + ec.message() + ")");
     }
     left -= piece.size();
+  }
+  stream->next_layer().async_flush([&](beast::error_code flush_ec) { ec = flush_ec; });
+  Drive();
+  if (ec) {
+    return Unreachable(IsTimeout(ec) ? timeout_text
+                                     : "sending the request failed (" + ec.message() + ")");
   }
   if (left != 0) {
     Close();
