@@ -439,6 +439,7 @@ Result<HttpResponse> BeastTransport::Impl::ExchangeStreamed(http::request<http::
     }
     left -= piece.size();
   }
+  tcp_layer.expires_after(options.request_timeout);
   stream->next_layer().async_flush([&](beast::error_code flush_ec) { ec = flush_ec; });
   Drive();
   if (ec) {
