@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "api/service.h"
@@ -721,6 +722,22 @@ TEST_F(BlobServiceTest, LentRunsAreWrittenBehindTheCallerAndAFailedOneCountsNoth
     Response full = upload->Finish(Status());
     EXPECT_EQ(full.status, 413);
     EXPECT_THAT(ErrorOf(full).message(), HasSubstr("disk is full"));
+  }
+  EXPECT_EQ(BlobStatusOf(ana_, data).verified_chunks(), 6u);
+  // Another request settles the failed run first (a status, once the owner has been quiet for
+  // the live-writer grace of 500 ms): both answer with the full disk, and the request whose run
+  // it was is not told that another moved the upload on.
+  {
+    std::unique_ptr<ChunkUpload> owner = begin(6);
+    const std::string_view body(data);
+    ASSERT_THAT(owner->AppendLent(body.substr(6 * kChunk, kChunk)), IsOk());
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    const Response status = Call(ana_, "GET", "/v1/blobs/" + hex + "/status");
+    EXPECT_EQ(status.status, 413);
+    EXPECT_THAT(ErrorOf(status).message(), HasSubstr("disk is full"));
+    const Status found = owner->AppendLent(body.substr(7 * kChunk, kChunk));
+    EXPECT_THAT(found, StatusIs(Code::kResourceExhausted, HasSubstr("disk is full")));
+    EXPECT_EQ(owner->Finish(found).status, 413);
   }
   EXPECT_EQ(BlobStatusOf(ana_, data).verified_chunks(), 6u);
   fs_.full = false;

@@ -163,6 +163,10 @@ struct ActiveUpload {
   struct PendingRun {
     std::future<Status> write;
     uint64_t chunks = 0;
+    // Where a failed write is told to the request that left the run pending, when another
+    // request settles it: that request then answers with the failure (a full disk), not with
+    // the count it finds moved back.
+    std::shared_ptr<Status> outcome;
   };
   std::optional<PendingRun> pending;
 
@@ -311,8 +315,10 @@ class Blobs {
     if (!upload.pending) return {};
     Status written = upload.pending->write.get();
     const uint64_t chunks = upload.pending->chunks;
+    const std::shared_ptr<Status> outcome = std::move(upload.pending->outcome);
     upload.pending.reset();
     if (!written.ok()) {
+      if (outcome) *outcome = written;
       if (running != nullptr) running->wait();
       (void)SyncLocked(upload);
       Forget(upload);
@@ -519,6 +525,7 @@ class Writer final : public BlobWriter {
       --upload_->writers;
       Status synced = blobs.SyncLocked(*upload_);
       if (!synced.ok() && failed_.ok()) failed_ = synced;
+      if (failed_.ok()) failed_ = LostRun();
     }
     if (!failed_.ok()) {
       finish_result_ = failed_;
@@ -562,6 +569,10 @@ class Writer final : public BlobWriter {
     return {count, run};
   }
 
+  // The failed write of a run this request left pending, if another request settled it.
+  // REQUIRES: upload.mutex held.
+  Status LostRun() const { return lent_outcome_ ? *lent_outcome_ : Status(); }
+
   // Counts a run this request left pending. REQUIRES: upload.mutex not held.
   Status Settle() {
     Blobs blobs(impl_);
@@ -590,6 +601,7 @@ class Writer final : public BlobWriter {
     CAIRN_RETURN_IF_ERROR(blobs.LoadLocked(upload));
     const uint64_t at = upload.written + (upload.pending ? upload.pending->chunks : 0);
     if (at != next_) {
+      CAIRN_RETURN_IF_ERROR(LostRun());
       return FailedPrecondition("another request moved this upload on: it continues at chunk " +
                                 std::to_string(at) + ", not " + std::to_string(next_) +
                                 "; send from chunk " + std::to_string(at));
@@ -616,7 +628,8 @@ class Writer final : public BlobWriter {
       if (upload.written - upload.durable >= impl_.options.blob_sync_every_chunks) {
         CAIRN_RETURN_IF_ERROR(blobs.SyncLocked(upload, &write));
       }
-      upload.pending = ActiveUpload::PendingRun{std::move(write), count};
+      lent_outcome_ = std::make_shared<Status>();
+      upload.pending = ActiveUpload::PendingRun{std::move(write), count, lent_outcome_};
       upload.last_write = std::chrono::steady_clock::now();
       next_ += count;
       verified_ += matched_bytes;
@@ -667,7 +680,8 @@ class Writer final : public BlobWriter {
   uint64_t verified_ = 0;
   uint64_t refused_ = 0;
   bool completed_ = false;
-  bool made_pending_ = false;  // the current call left a run pending
+  bool made_pending_ = false;             // the current call left a run pending
+  std::shared_ptr<Status> lent_outcome_;  // of the last run it left pending (PendingRun)
 };
 
 // A writer for a blob that is already present: it takes no bytes.
