@@ -50,7 +50,7 @@ class WriteBatchingStream {
   lowest_layer_type& lowest_layer() { return next_.socket(); }
   executor_type get_executor() { return next_.get_executor(); }
 
-  // Gathers writes from now on and sends them `bytes` at a time, until async_flush.
+  // Gathers writes from now on and sends them `bytes` (> 0) at a time, until async_flush.
   void StartBatch(size_t bytes) {
     if (bytes != capacity_) {
       buffer_.reset(new char[bytes]);  // not initialised: only gathered bytes are read
