@@ -1,11 +1,7 @@
 // `cairn-server catalog publish FILE` and `cairn-server catalog import REPO [--ref REF]`:
 // publish a catalog (checked as a whole first) as changes of the catalog scope, which every
 // device pulls on its next sync. docs/catalog-format.md describes both inputs.
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "cairn/catalog_text.h"
 #include "catalog/import.h"
@@ -44,13 +40,8 @@ int RunCatalogPublish(Invocation& inv) {
                                     " bytes (1 MiB): import a repository instead "
                                     "(docs/catalog-format.md)"));
   }
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    return inv.Fail(NotFound("cannot read catalog file " + path + ": " + std::strerror(errno)));
-  }
-  std::ostringstream text;
-  text << file.rdbuf();
-  Result<v1::Catalog> catalog = ParseCatalogText(text.str(), path);
+  // Badge images are read from the file's directory.
+  Result<v1::Catalog> catalog = ParseCatalogFile(path);
   if (!catalog.ok()) return inv.Fail(catalog.status());
   Result<std::unique_ptr<ServerStore>> store = inv.OpenStore();
   if (!store.ok()) return inv.Fail(store.status());

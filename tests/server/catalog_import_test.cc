@@ -12,12 +12,14 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "api/service.h"
+#include "cairn/blob_store.h"
 #include "cairn/catalog_text.h"
 #include "cairn/device.h"
 #include "cairn/sync.h"
@@ -26,12 +28,14 @@
 #include "server/in_process_transport.h"
 #include "store/server_store.h"
 #include "support/fakes.h"
+#include "support/png.h"
 #include "support/status_matchers.h"
 
 namespace cairn {
 namespace {
 
 using ::cairn::testing::FakeClock;
+using ::cairn::testing::HeaderOnlyPng;
 using ::cairn::testing::InProcessTransport;
 using ::cairn::testing::IsOk;
 using ::cairn::testing::SeededRandom;
@@ -51,17 +55,21 @@ url: "https://northbridge.example.org"
 constexpr std::string_view kStack = R"(id: "formative"
 title: "Formative Assessment"
 issuer_id: "northbridge"
+image { path: "badges/formative.png" }
 micro_credential_ids: "exit-tickets"
 micro_credential_ids: "wait-time"
 )";
 
-// A complete micro-credential; TITLE and ID are replaced.
+// A complete micro-credential; TITLE, ID and BADGE (its id again, in the image's path) are
+// replaced.
 constexpr std::string_view kMicroCredential = R"(id: "ID"
 title: "TITLE"
 issuer_id: "northbridge"
 summary: "Check understanding at the end of a lesson."
 competency: "The educator checks understanding and adjusts instruction."
 key_method: "Students answer a short question; the educator sorts the answers."
+image { path: "badges/BADGE.png" }
+valid_for_years: 5
 estimated_hours: 10
 topics: "formative assessment"
 stack_ids: "formative"
@@ -122,7 +130,14 @@ std::string Replace(std::string text, std::string_view from, std::string_view to
 }
 
 std::string MicroCredentialText(std::string_view id, std::string_view title) {
-  return Replace(Replace(std::string(kMicroCredential), "ID", id), "TITLE", title);
+  return Replace(Replace(Replace(std::string(kMicroCredential), "ID", id), "TITLE", title), "BADGE",
+                 id);
+}
+
+// The badge every micro-credential and the stack of the good catalog wear: a square PNG.
+const std::string& GoodBadge() {
+  static const std::string* const png = new std::string(HeaderOnlyPng(400, 400));
+  return *png;
 }
 
 // The 1-based line of the first occurrence of `marker` in `text`.
@@ -184,6 +199,9 @@ class GitRepo {
     Write("micro-credentials/exit-tickets.textproto",
           MicroCredentialText("exit-tickets", "Exit Tickets"));
     Write("micro-credentials/wait-time.textproto", MicroCredentialText("wait-time", "Wait Time"));
+    Write("badges/exit-tickets.png", GoodBadge());
+    Write("badges/wait-time.png", GoodBadge());
+    Write("badges/formative.png", GoodBadge());
   }
 
  private:
@@ -288,10 +306,20 @@ TEST_F(CatalogImportTest, GoodRepositoryImportsOnceAndTheSameCommitAgainPublishe
   ASSERT_THAT(*all, SizeIs(2));
   EXPECT_EQ((*all)[0].title(), "Exit Tickets");
   EXPECT_EQ((*all)[0].version(), commit);
+  EXPECT_EQ((*all)[0].valid_for_years(), 5U);
+  // The badge travels with the entry: the PNG's bytes, its size and hash, read from the commit.
+  const v1::BadgeImage& badge = (*all)[0].image();
+  EXPECT_EQ(badge.path(), "badges/exit-tickets.png");
+  EXPECT_EQ(badge.png(), GoodBadge());
+  EXPECT_EQ(badge.width(), 400U);
+  EXPECT_EQ(badge.height(), 400U);
+  EXPECT_EQ(badge.sha256(), Sha256Hex(Sha256Of(GoodBadge())));
+  EXPECT_THAT(badge.svg(), IsEmpty());
   Result<std::vector<v1::Stack>> stacks = device->ListStacks();
   ASSERT_THAT(stacks.status(), IsOk());
   ASSERT_THAT(*stacks, SizeIs(1));
   EXPECT_EQ((*stacks)[0].version(), commit);
+  EXPECT_EQ((*stacks)[0].image().png(), GoodBadge());
   EXPECT_THAT((*stacks)[0].micro_credential_ids(), SizeIs(2));
   Result<std::vector<v1::Issuer>> issuers = device->ListIssuers();
   ASSERT_THAT(issuers.status(), IsOk());
@@ -488,6 +516,254 @@ INSTANTIATE_TEST_SUITE_P(Each, BadCatalogTest, ::testing::ValuesIn(BadCases()),
                            return name;
                          });
 
+// One way to get a badge image wrong, in micro-credentials/exit-tickets.textproto (or, for
+// `in_stack`, the stack), and the error it must give.
+struct BadImageCase {
+  std::string name;
+  std::string image_line;  // replaces `image { path: "badges/exit-tickets.png" }`; may be empty
+  std::vector<std::pair<std::string, std::string>> files;  // written into the repository
+  std::string message;         // the whole error after "path:line:col: "
+  std::string field = "path";  // the field the error points at; "" for the message's start
+  bool in_stack = false;
+};
+
+void PrintTo(const BadImageCase& bad, std::ostream* out) { *out << bad.name; }
+
+constexpr std::string_view kGoodImageLine = "image { path: \"badges/exit-tickets.png\" }";
+
+std::string Svg(std::string_view attributes, std::string_view prologue = "") {
+  return std::string(prologue) + "<svg xmlns=\"http://www.w3.org/2000/svg\" " +
+         std::string(attributes) + "><circle cx=\"1\" cy=\"1\" r=\"1\"/></svg>\n";
+}
+
+std::vector<BadImageCase> BadImageCases() {
+  const std::string png = "badges/exit-tickets.png";
+  const std::string svg = "badges/exit-tickets.svg";
+  const std::string big_png = HeaderOnlyPng(400, 400, 6, 8, 300'000);
+  const std::string big_svg =
+      Svg("width=\"300\" height=\"300\"") + "<!--" + std::string(140'000, 'x') + "-->";
+  const std::string with_svg =
+      "image { path: \"badges/exit-tickets.png\" svg_path: \"badges/exit-tickets.svg\" }";
+  return {
+      {"missing image",
+       "",
+       {},
+       "micro-credential 'exit-tickets' has no badge image; add image "
+       "{ path: \"badges/exit-tickets.png\" } naming a square PNG of 200 to 2048 pixels in the "
+       "repository",
+       ""},
+      {"stack without image",
+       "",
+       {},
+       "stack 'formative' has no badge image; add image { path: "
+       "\"badges/formative.png\" } naming a square PNG of 200 to 2048 pixels in the repository",
+       "",
+       true},
+      {"image without path",
+       "image { svg_path: \"badges/exit-tickets.svg\" }",
+       {{svg, Svg("width=\"300\" height=\"300\"")}},
+       "the badge image of micro-credential 'exit-tickets' has no path; add path: "
+       "\"badges/exit-tickets.png\" naming a PNG in the repository",
+       "image"},
+      {"missing file",
+       "image { path: \"badges/exit-ticket.png\" }",
+       {},
+       "badges/exit-ticket.png is not in the repository at this commit; commit the image, or fix "
+       "the path"},
+      {"path outside the repository",
+       "image { path: \"../badges/exit-tickets.png\" }",
+       {},
+       "path '../badges/exit-tickets.png' is not a path inside the repository; write it "
+       "relative to that directory with '/', e.g. \"badges/exit-tickets.png\""},
+      {"directory", "image { path: \"badges\" }", {}, "badges is a directory; name a file in it"},
+      {"not a png",
+       std::string(kGoodImageLine),
+       {{png, "GIF89a\x01\x00\x01\x00"}},
+       png + " is not a PNG file (it does not start with the PNG signature); export the badge as "
+             "PNG: renaming a file to .png does not convert it"},
+      {"damaged png",
+       std::string(kGoodImageLine),
+       {{png, HeaderOnlyPng(400, 400).substr(0, 40)}},
+       ""},
+      {"too small",
+       std::string(kGoodImageLine),
+       {{png, HeaderOnlyPng(120, 120)}},
+       png + " is 120x120 pixels; a badge image must be at least 200x200"},
+      {"not square",
+       std::string(kGoodImageLine),
+       {{png, HeaderOnlyPng(400, 300)}},
+       png + " is 400x300 pixels; a badge image is square: crop or pad it to 400x400"},
+      {"too many pixels",
+       std::string(kGoodImageLine),
+       {{png, HeaderOnlyPng(4096, 4096)}},
+       png + " is 4096x4096 pixels; a badge image may be at most 2048x2048: scale it down "
+             "(600x600 is plenty)"},
+      {"too many bytes",
+       std::string(kGoodImageLine),
+       {{png, big_png}},
+       png + " is " + std::to_string(big_png.size()) +
+           " bytes; a badge PNG may be at most 262144 bytes (256 KiB): export it "
+           "smaller (600x600 is plenty) or optimise it (e.g. optipng)"},
+      {"sixteen-bit grey",
+       std::string(kGoodImageLine),
+       {{png, HeaderOnlyPng(400, 400, 0, 16)}},
+       png + " is a 16-bit greyscale PNG; save it as 8-bit RGB or RGBA, or with a palette (badge "
+             "wallets expect colour)"},
+      {"svg with doctype",
+       with_svg,
+       {{svg, Svg("width=\"300\" height=\"300\"",
+                  "<?xml version=\"1.0\"?>\n<!DOCTYPE svg [<!ENTITY a \"b\">]>\n")}},
+       svg + " has a DOCTYPE; remove the <!DOCTYPE ...> declaration (badge SVGs may not declare a "
+             "DTD or entities)",
+       "svg_path"},
+      {"svg not square",
+       with_svg,
+       {{svg, Svg("width=\"300\" height=\"200\"")}},
+       svg + " is 300 by 200 (the width and height of its <svg> element); a badge is square: make "
+             "them equal",
+       "svg_path"},
+      {"svg viewBox not square",
+       with_svg,
+       {{svg, Svg("viewBox=\"0 0 300 200\"")}},
+       svg + " has a viewBox of 300 by 200; a badge is square: make its width and height equal",
+       "svg_path"},
+      {"svg without size",
+       with_svg,
+       {{svg, Svg("width=\"100%\"")}},
+       svg + " has no usable size; give its <svg> element width and height (in the same unit) or "
+             "a viewBox=\"0 0 W W\", describing a square",
+       "svg_path"},
+      {"not an svg", with_svg, {{svg, "<html><body>badge</body></html>\n"}}, "", "svg_path"},
+      {"svg too large",
+       with_svg,
+       {{svg, big_svg}},
+       svg + " is " + std::to_string(big_svg.size()) +
+           " bytes; a badge SVG may be at most 131072 bytes (128 KiB): simplify the "
+           "drawing, or leave svg_path out",
+       "svg_path"},
+  };
+}
+
+class BadImageTest : public CatalogImportTest,
+                     public ::testing::WithParamInterface<BadImageCase> {};
+
+TEST_P(BadImageTest, IsRefusedAtTheImageFieldNamingTheFileAndTheFix) {
+  const BadImageCase& bad = GetParam();
+  GitRepo repo(RepoDir("issuer"));
+  repo.WriteGoodCatalog();
+  const std::string path = bad.in_stack ? "stacks/formative.textproto" : kExitTickets;
+  const std::string good_line =
+      bad.in_stack ? "image { path: \"badges/formative.png\" }" : std::string(kGoodImageLine);
+  const std::string text = Replace(GoodText(path), good_line, bad.image_line);
+  repo.Write(path, text);
+  for (const auto& [file, bytes] : bad.files) repo.Write(file, bytes);
+  repo.Commit("broken: " + bad.name);
+
+  Result<server::CatalogImport> imported = Import(repo.dir());
+  ASSERT_THAT(imported.status(), IsOk());
+  std::vector<std::string> lines;
+  for (const CatalogError& e : imported->errors) lines.push_back(e.ToString());
+  ASSERT_THAT(lines, SizeIs(1)) << ::testing::PrintToString(lines);
+  // A missing image is reported where the message starts; a bad one at its field.
+  std::string where = path + ":1:1: ";
+  if (!bad.field.empty()) {
+    const std::string marker = bad.field == "image" ? "image {" : bad.field + ": ";
+    const size_t line_start = text.rfind('\n', text.find(marker)) + 1;
+    where = path + ":" + std::to_string(LineOf(text, marker)) + ":" +
+            std::to_string(text.find(marker) - line_start + 1) + ": ";
+  }
+  if (bad.message.empty()) {  // the reader's own words follow; only the start is ours
+    EXPECT_THAT(lines[0], ::testing::StartsWith(where)) << lines[0];
+    EXPECT_THAT(lines[0], ::testing::AnyOf(HasSubstr("is a damaged PNG"),
+                                           HasSubstr("is not an SVG image Cairn accepts")));
+  } else {
+    EXPECT_EQ(lines[0], where + bad.message);
+  }
+  EXPECT_EQ(LastSeq(), 0U) << "nothing may be published from a repository with errors";
+}
+
+INSTANTIATE_TEST_SUITE_P(Each, BadImageTest, ::testing::ValuesIn(BadImageCases()),
+                         [](const auto& param_info) {
+                           std::string name = param_info.param.name;
+                           for (char& c : name) {
+                             if (std::isalnum(static_cast<unsigned char>(c)) == 0) c = '_';
+                           }
+                           return name;
+                         });
+
+TEST_F(CatalogImportTest, SvgAndIssuerLogoAreImportedWithTheBadge) {
+  GitRepo repo(RepoDir("issuer"));
+  repo.WriteGoodCatalog();
+  const std::string svg = Svg("viewBox=\"0 0 600 600\"", "<?xml version=\"1.0\"?>\n");
+  repo.Write(kExitTickets,
+             Replace(GoodText(kExitTickets), kGoodImageLine,
+                     "image { path: \"badges/exit-tickets.png\" svg_path: "
+                     "\"badges/exit-tickets.svg\" png: \"author-written\" width: 1 }"));
+  repo.Write("badges/exit-tickets.svg", svg);
+  repo.Write("issuers/northbridge.textproto",
+             std::string(kIssuer) + "image { path: \"logo/northbridge.png\" }\n");
+  repo.Write("logo/northbridge.png", HeaderOnlyPng(256, 256, 3, 8));
+  repo.Commit("svg and logo");
+  MustImport(repo.dir());
+
+  std::unique_ptr<Device> device = SyncedDevice("ana");
+  Result<v1::MicroCredential> mc = device->GetMicroCredential("exit-tickets");
+  ASSERT_THAT(mc.status(), IsOk());
+  EXPECT_EQ(mc->image().svg(), svg);
+  EXPECT_EQ(mc->image().png(), GoodBadge()) << "what the author wrote is overwritten";
+  EXPECT_EQ(mc->image().width(), 400U);
+  Result<std::vector<v1::Issuer>> issuers = device->ListIssuers();
+  ASSERT_THAT(issuers.status(), IsOk());
+  ASSERT_THAT(*issuers, SizeIs(1));
+  EXPECT_EQ((*issuers)[0].image().width(), 256U) << "a palette PNG is a fine logo";
+  EXPECT_EQ((*issuers)[0].image().sha256(), Sha256Hex(Sha256Of(HeaderOnlyPng(256, 256, 3, 8))));
+}
+
+TEST_F(CatalogImportTest, ValidForYearsAboveFiftyIsRefusedAtItsLine) {
+  GitRepo repo(RepoDir("issuer"));
+  repo.WriteGoodCatalog();
+  const std::string text =
+      Replace(GoodText(kExitTickets), "valid_for_years: 5\n", "valid_for_years: 51\n");
+  repo.Write(kExitTickets, text);
+  repo.Commit("forever");
+  Result<server::CatalogImport> imported = Import(repo.dir());
+  ASSERT_THAT(imported.status(), IsOk());
+  ASSERT_THAT(imported->errors, SizeIs(1));
+  EXPECT_EQ(imported->errors[0].ToString(),
+            kExitTickets + ":" + std::to_string(LineOf(text, "valid_for_years")) +
+                ":1: valid_for_years is 51; a credential may stay valid at most 50 years (0 means "
+                "it does not expire)");
+}
+
+// The defect: text that is not UTF-8 was imported and published, and then every device failed
+// to list the catalog. It is refused at file:line:column, raw bytes and escapes alike.
+TEST_F(CatalogImportTest, TextThatIsNotUtf8IsRefusedAtItsLineAndColumnAndNothingIsPublished) {
+  for (const std::string_view topic :
+       {std::string_view("\"\xff\xfe\""), std::string_view(R"("\377")"),
+        std::string_view(R"("caf\xe9")")}) {
+    SCOPED_TRACE(topic);
+    GitRepo repo(RepoDir("issuer-" + std::to_string(topic.size()) + std::string(1, topic[1])));
+    repo.WriteGoodCatalog();
+    const std::string text =
+        Replace(GoodText(kExitTickets), "topics: \"formative assessment\"\n",
+                "topics: \"formative assessment\"\n  topics: " + std::string(topic) + "\n");
+    repo.Write(kExitTickets, text);
+    repo.Commit("latin-1");
+
+    Result<server::CatalogImport> imported = Import(repo.dir());
+    ASSERT_THAT(imported.status(), IsOk());
+    std::vector<std::string> lines;
+    for (const CatalogError& e : imported->errors) lines.push_back(e.ToString());
+    EXPECT_THAT(lines,
+                ::testing::ElementsAre(
+                    kExitTickets + ":" + std::to_string(LineOf(text, "  topics: ")) +
+                    ":3: topics is not valid UTF-8 text; catalog files are UTF-8: save the file "
+                    "as UTF-8 and write the characters themselves (an escape such as \\377 or "
+                    "\\xff must spell UTF-8 bytes)"));
+    EXPECT_EQ(LastSeq(), 0U) << "nothing may be published";
+  }
+}
+
 TEST_F(CatalogImportTest, EveryErrorOfARepositoryIsReportedAtOnce) {
   GitRepo repo(RepoDir("issuer"));
   repo.WriteGoodCatalog();
@@ -525,18 +801,43 @@ TEST_F(CatalogImportTest, EveryErrorOfARepositoryIsReportedAtOnce) {
   EXPECT_EQ(LastSeq(), seq) << "nothing may be published from a repository with errors";
 }
 
+// A single-file catalog's files, in memory.
+class MemoryFiles : public CatalogFiles {
+ public:
+  explicit MemoryFiles(std::map<std::string, std::string, std::less<>> files)
+      : files_(std::move(files)) {}
+  Result<std::string> Read(std::string_view path, uint64_t max_bytes) override {
+    const auto it = files_.find(path);
+    if (it == files_.end()) return NotFound("is not in the catalog file's directory");
+    if (it->second.size() > max_bytes) return ResourceExhausted("is too large");
+    return it->second;
+  }
+
+ private:
+  std::map<std::string, std::string, std::less<>> files_;
+};
+
 TEST(CatalogTextTest, SingleFileCatalogIsCheckedWithFileAndLine) {
   std::string text = "issuers {\n" + std::string(kIssuer) + "}\nmicro_credentials {\n" +
                      Replace(MicroCredentialText("exit-tickets", "Exit Tickets"),
                              "stack_ids: \"formative\"\n", "") +
                      "}\ncommit: \"hand-made-1\"\n";
-  Result<v1::Catalog> good = ParseCatalogText(text, "catalog.textproto");
+  MemoryFiles files({{"badges/exit-tickets.png", GoodBadge()}});
+  Result<v1::Catalog> good = ParseCatalogText(text, "catalog.textproto", &files);
   ASSERT_THAT(good.status(), IsOk());
   EXPECT_EQ(good->micro_credentials(0).version(), "hand-made-1");
+  EXPECT_EQ(good->micro_credentials(0).image().png(), GoodBadge());
+
+  // Without its files, a catalog cannot show that its badges exist.
+  EXPECT_THAT(ParseCatalogText(text, "catalog.textproto", nullptr),
+              StatusIs(Code::kInvalidArgument,
+                       HasSubstr("catalog.textproto:" + std::to_string(LineOf(text, "image {")) +
+                                 ":9: badges/exit-tickets.png cannot be read: the catalog was "
+                                 "given as text without its files")));
 
   text = Replace(text, "requirement_id: \"context\"", "requirement_id: \"contxt\"");
   EXPECT_THAT(
-      ParseCatalogText(text, "catalog.textproto"),
+      ParseCatalogText(text, "catalog.textproto", &files),
       StatusIs(Code::kInvalidArgument,
                AllOf(HasSubstr("catalog.textproto:" + std::to_string(LineOf(text, "\"contxt\"")) +
                                ":5: criterion 'context-clear' judges requirement "

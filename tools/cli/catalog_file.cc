@@ -1,11 +1,5 @@
 #include "catalog_file.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-#include <vector>
-
 #include "cairn/catalog_text.h"
 
 namespace cairn::cli {
@@ -15,19 +9,20 @@ constexpr std::string_view kDemoCatalog =
 #include "demo_catalog.inc"
     ;
 
+// A char array rather than a string_view literal: the PNG holds NUL bytes, so its size must
+// come from the array, not from the first NUL.
+constexpr char kDemoBadge[] =
+#include "demo_badge.inc"
+    ;
+
 }  // namespace
 
 Result<v1::Catalog> ReadCatalogFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    return NotFound("cannot read catalog file " + path + ": " + std::strerror(errno));
-  }
-  std::ostringstream text;
-  text << file.rdbuf();
-  if (file.bad()) return DataLoss("error reading catalog file " + path);
-  return cairn::ParseCatalogText(text.str(), path);
+  return cairn::ParseCatalogFile(path);
 }
 
 std::string_view DemoCatalogText() { return kDemoCatalog; }
+
+std::string_view DemoBadgePng() { return {kDemoBadge, sizeof(kDemoBadge) - 1}; }
 
 }  // namespace cairn::cli

@@ -17,6 +17,11 @@ Result<v1::Catalog> ReadCatalogFile(const std::string& path);
 // tools/cli/demo_catalog.textproto, as compiled in.
 std::string_view DemoCatalogText();
 
+// The demo catalog's badge image, tools/cli/badges/exit-tickets.png, as compiled in. The
+// catalog names it as kDemoBadgePath, relative to the catalog file.
+inline constexpr std::string_view kDemoBadgePath = "badges/exit-tickets.png";
+std::string_view DemoBadgePng();
+
 }  // namespace cairn::cli
 
 #endif  // CAIRN_TOOLS_CLI_CATALOG_FILE_H_

@@ -1,6 +1,7 @@
 // cairn demo: a scripted walk through one pursuit on a fresh --home. Every step runs the real
 // command in-process (RunCli) and shows its command line and output, so the demo shows exactly
 // what a teacher would see.
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -108,6 +109,15 @@ int RunDemo(Invocation& inv) {
     std::ofstream file(catalog_path, std::ios::binary | std::ios::trunc);
     file << DemoCatalogText();
     if (!file) return inv.Fail(FailedPrecondition("cannot write " + catalog_path));
+  }
+  {
+    // The catalog names its badge image relative to itself.
+    const std::string badge_path = *home + "/" + std::string(kDemoBadgePath);
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(badge_path).parent_path(), ec);
+    std::ofstream file(badge_path, std::ios::binary | std::ios::trunc);
+    file << DemoBadgePng();
+    if (ec || !file) return inv.Fail(FailedPrecondition("cannot write " + badge_path));
   }
   if (!demo.Run({"catalog", "publish", catalog_path})) return demo.exit_code();
   if (!demo.Run({"catalog", "list"})) return demo.exit_code();

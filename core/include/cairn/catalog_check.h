@@ -52,6 +52,23 @@ enum class CatalogFileRole {
 };
 CatalogFileRole RoleOfCatalogPath(std::string_view path);
 
+// The files a catalog refers to by path (badge images, catalog.proto's BadgeImage): the tree of
+// the imported commit, or the directory of a single-file catalog. The checker reads through it
+// only the paths that entries name.
+class CatalogFiles {
+ public:
+  virtual ~CatalogFiles() = default;
+
+  // Reads the regular file at `path` ('/'-separated, relative, no "." or ".." segment; the
+  // checker refuses other paths before asking). A non-OK Status's message is a phrase that
+  // follows the path in an error for the author:
+  //   NotFound            "is not in the repository at this commit"
+  //   FailedPrecondition  "is a symbolic link; commit the file itself" (a directory, submodule)
+  //   ResourceExhausted   "is 300000 bytes" (larger than `max_bytes`; refused unread)
+  // and any other code a failure to read it.
+  virtual Result<std::string> Read(std::string_view path, uint64_t max_bytes) = 0;
+};
+
 class CatalogChecker {
  public:
   CatalogChecker();
@@ -67,10 +84,13 @@ class CatalogChecker {
   // Records a problem the caller found about a file it did not add (too large, not a file).
   void AddError(CatalogError error);
 
-  // Runs the checks that span files. Returns the catalog, with `commit` as its commit and every
-  // micro-credential's and stack's version, or InvalidArgument listing every error
-  // (CatalogErrorsStatus). `errors` (if not null) receives the errors themselves.
-  Result<v1::Catalog> Finish(std::string_view commit, std::vector<CatalogError>* errors = nullptr);
+  // Runs the checks that span files, and reads and checks every badge image through `files`
+  // (null: no file can be read, so every image is an error). Returns the catalog, with `commit`
+  // as its commit and every micro-credential's and stack's version, and each BadgeImage's png,
+  // svg, width, height and sha256 filled in from its files; or InvalidArgument listing every
+  // error (CatalogErrorsStatus). `errors` (if not null) receives the errors themselves.
+  Result<v1::Catalog> Finish(std::string_view commit, CatalogFiles* files,
+                             std::vector<CatalogError>* errors = nullptr);
 
  private:
   struct State;

@@ -5,9 +5,12 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 
+#include "cairn/blob_store.h"
+#include "model/badge_image_check.h"
 #include "model/catalog_rules.h"
 
 namespace cairn {
@@ -89,7 +92,14 @@ bool ParseText(std::string_view text, SourceFile& file, google::protobuf::Messag
   TextFormat::Parser parser;
   parser.RecordErrorsTo(&collector);
   parser.WriteLocationsTo(&file.tree);
-  if (parser.ParseFromString(std::string(text), &message)) return true;
+  if (parser.ParseFromString(std::string(text), &message)) {
+    // The text format parser takes any bytes inside quotes (and \ooo or \x escapes of any
+    // byte); a string that is not UTF-8 would be published and then refused by every device.
+    // Such a file is treated like one with a syntax error: its other checks would quote the
+    // broken text back.
+    return model::CheckUtf8(
+        message, SourceNode(file.path, message.GetDescriptor(), &file.tree, 1, 1), errors);
+  }
   if (collector.count() == 0) {
     errors.push_back({file.path, 0, 0,
                       "not a valid " + message.GetTypeName() +
@@ -116,6 +126,120 @@ void IndexById(const std::vector<Parsed<T>>& entries, std::string_view kind,
                                        std::to_string(first.line) +
                                        "); ids are unique, rename "
                                        "one"));
+  }
+}
+
+// A path that names a file inside the repository (or the catalog file's directory): relative,
+// '/'-separated, without empty, "." or ".." segments.
+bool IsInsidePath(std::string_view path) {
+  if (path.empty() || path.front() == '/' || path.find('\\') != std::string_view::npos) {
+    return false;
+  }
+  // A NUL would cut the path short where libgit2 or the file system reads it.
+  for (const char c : path) {
+    if (static_cast<unsigned char>(c) < 0x20) return false;
+  }
+  size_t start = 0;
+  while (start <= path.size()) {
+    const size_t slash = std::min(path.find('/', start), path.size());
+    const std::string_view segment = path.substr(start, slash - start);
+    if (segment.empty() || segment == "." || segment == "..") return false;
+    start = slash + 1;
+  }
+  return true;
+}
+
+// Reads one image file of a BadgeImage. Null (with the error added at the field) when it cannot
+// be read.
+std::optional<std::string> ReadImageFile(CatalogFiles* files, const SourceNode& node,
+                                         std::string_view field, const std::string& path, bool svg,
+                                         std::string_view where,
+                                         std::vector<CatalogError>& errors) {
+  if (!IsInsidePath(path)) {
+    errors.push_back(node.At(field, -1,
+                             std::string(field) + " '" + path + "' is not a path inside " +
+                                 std::string(where) +
+                                 "; write it relative to that directory with '/', e.g. "
+                                 "\"badges/exit-tickets." +
+                                 (svg ? "svg" : "png") + "\""));
+    return std::nullopt;
+  }
+  if (files == nullptr) {
+    errors.push_back(node.At(field, -1,
+                             path + " cannot be read: the catalog was given as text without its "
+                                    "files; publish it from a file or a repository"));
+    return std::nullopt;
+  }
+  Result<std::string> bytes =
+      files->Read(path, svg ? model::kMaxBadgeSvgBytes : model::kMaxBadgePngBytes);
+  if (bytes.ok()) return std::move(*bytes);
+  const std::string& why = bytes.status().message();
+  switch (bytes.status().code()) {
+    case Code::kNotFound:
+      errors.push_back(
+          node.At(field, -1,
+                  path + " " + why + "; " +
+                      (where == "the repository" ? "commit the image" : "put the image there") +
+                      ", or fix the path"));
+      break;
+    case Code::kFailedPrecondition:
+      errors.push_back(node.At(field, -1, path + " " + why));
+      break;
+    case Code::kResourceExhausted:
+      errors.push_back(node.At(field, -1, path + " " + why + "; " + model::BadgeFileLimit(svg)));
+      break;
+    default:
+      errors.push_back(node.At(field, -1, path + " cannot be read: " + why));
+  }
+  return std::nullopt;
+}
+
+// Checks the BadgeImage in field "image" of the entry at `entry` and fills in what the importer
+// sets. `owner` names the entry ("micro-credential 'exit-tickets'"); `where` the place paths are
+// relative to.
+void CheckBadgeImage(v1::BadgeImage* image, bool required, const SourceNode& entry,
+                     const std::string& owner, const std::string& id, std::string_view where,
+                     CatalogFiles* files, std::vector<CatalogError>& errors) {
+  if (image == nullptr) {
+    if (required) {
+      errors.push_back(entry.Here(owner + " has no badge image; add image { path: \"badges/" + id +
+                                  ".png\" } naming a square PNG of 200 to 2048 pixels in " +
+                                  std::string(where)));
+    }
+    return;
+  }
+  // Authors leave these empty; whatever they wrote is replaced by what the files say.
+  image->clear_png();
+  image->clear_svg();
+  image->clear_width();
+  image->clear_height();
+  image->clear_sha256();
+  const SourceNode node = entry.Nested("image", -1);
+  if (image->path().empty()) {
+    errors.push_back(node.Here("the badge image of " + owner + " has no path; add path: \"badges/" +
+                               id + ".png\" naming a PNG in " + std::string(where)));
+  } else if (std::optional<std::string> png =
+                 ReadImageFile(files, node, "path", image->path(), false, where, errors)) {
+    model::PngHeader header;
+    if (const std::string problem = model::BadgePngProblem(image->path(), *png, header);
+        !problem.empty()) {
+      errors.push_back(node.At("path", -1, problem));
+    } else {
+      image->set_width(header.width);
+      image->set_height(header.height);
+      image->set_sha256(Sha256Hex(Sha256Of(*png)));
+      image->set_png(std::move(*png));
+    }
+  }
+  if (image->svg_path().empty()) return;
+  if (std::optional<std::string> svg =
+          ReadImageFile(files, node, "svg_path", image->svg_path(), true, where, errors)) {
+    if (const std::string problem = model::BadgeSvgProblem(image->svg_path(), *svg);
+        !problem.empty()) {
+      errors.push_back(node.At("svg_path", -1, problem));
+    } else {
+      image->set_svg(std::move(*svg));
+    }
   }
 }
 
@@ -241,7 +365,7 @@ void CatalogChecker::AddCatalogFile(std::string_view path, std::string_view text
 
 void CatalogChecker::AddError(CatalogError error) { state_->errors.push_back(std::move(error)); }
 
-Result<v1::Catalog> CatalogChecker::Finish(std::string_view commit,
+Result<v1::Catalog> CatalogChecker::Finish(std::string_view commit, CatalogFiles* files,
                                            std::vector<CatalogError>* errors_out) {
   State& s = *state_;
   std::vector<CatalogError>& errors = s.errors;
@@ -266,6 +390,25 @@ Result<v1::Catalog> CatalogChecker::Finish(std::string_view commit,
   for (const auto& e : s.micro_credentials) {
     model::CheckMicroCredential(e.message, e.node, errors);
     file_name_matches(e, "micro-credential");
+  }
+
+  // Badge images, read from the files the entries name.
+  const std::string_view where =
+      s.any_catalog_file ? "the catalog file's directory" : "the repository";
+  for (auto& e : s.issuers) {
+    CheckBadgeImage(e.message.has_image() ? e.message.mutable_image() : nullptr,
+                    /*required=*/false, e.node, "issuer " + Quoted(e.message.id()), e.message.id(),
+                    where, files, errors);
+  }
+  for (auto& e : s.stacks) {
+    CheckBadgeImage(e.message.has_image() ? e.message.mutable_image() : nullptr,
+                    /*required=*/true, e.node, "stack " + Quoted(e.message.id()), e.message.id(),
+                    where, files, errors);
+  }
+  for (auto& e : s.micro_credentials) {
+    CheckBadgeImage(e.message.has_image() ? e.message.mutable_image() : nullptr,
+                    /*required=*/true, e.node, "micro-credential " + Quoted(e.message.id()),
+                    e.message.id(), where, files, errors);
   }
 
   // Unique ids per kind.

@@ -24,6 +24,15 @@ Status PlanEntry(const T& message, std::string_view type, const std::string& com
     return InvalidArgument("a " + std::string(type) + " in the catalog has no id");
   }
   const std::string definition = message.SerializeAsString();
+  // Devices parse every definition they list; one that does not parse back (a string that is
+  // not UTF-8 got past the checks) must not be published, or it would be skipped on every
+  // device.
+  if (T parsed; !parsed.ParseFromString(definition)) {
+    return InvalidArgument("the " + std::string(type) + " '" + message.id() +
+                           "' does not read back after serialisation (a text field is not valid "
+                           "UTF-8?); nothing was published: check the catalog and publish it "
+                           "again");
+  }
   const std::string content = Content<T>(definition);
   if (const std::string* current = published.Current(type, message.id());
       current != nullptr && Content<T>(*current) == content) {

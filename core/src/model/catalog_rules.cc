@@ -4,6 +4,8 @@
 #include <map>
 #include <set>
 
+#include "util/utf8.h"
+
 namespace cairn::model {
 namespace {
 
@@ -16,6 +18,7 @@ constexpr size_t kMaxLabelChars = 100;
 constexpr size_t kMaxTopicChars = 60;
 constexpr size_t kMaxSlugChars = 100;
 constexpr size_t kMaxUrlBytes = 2048;
+constexpr uint32_t kMaxValidForYears = 50;
 
 using Errors = std::vector<CatalogError>;
 
@@ -595,7 +598,48 @@ void CheckMicroCredential(const v1::MicroCredential& mc, const SourceNode& node,
           "stack_ids", i, "stack " + Quoted(mc.stack_ids(i)) + " is listed twice; remove one"));
     }
   }
-  CheckUrl(node, "image_url", -1, mc.image_url(), /*required=*/false, owner, errors);
+  if (mc.valid_for_years() > kMaxValidForYears) {
+    errors.push_back(node.At("valid_for_years", -1,
+                             "valid_for_years is " + std::to_string(mc.valid_for_years()) +
+                                 "; a credential may stay valid at most " +
+                                 std::to_string(kMaxValidForYears) +
+                                 " years (0 means it does not expire)"));
+  }
+}
+
+bool CheckUtf8(const Message& message, const SourceNode& node, Errors& errors) {
+  const Reflection* reflection = message.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  bool ok = true;
+  const auto check = [&](const FieldDescriptor* field, int index, const std::string& text) {
+    if (IsValidUtf8(text)) return;
+    ok = false;
+    errors.push_back(node.At(
+        field->name(), index,
+        field->name() +
+            " is not valid UTF-8 text; catalog files are UTF-8: save the file as UTF-8 and write "
+            "the characters themselves (an escape such as \\377 or \\xff must spell UTF-8 "
+            "bytes)"));
+  };
+  for (const FieldDescriptor* field : fields) {
+    const bool repeated = field->is_repeated();
+    const int count = repeated ? reflection->FieldSize(message, field) : 1;
+    if (field->type() == FieldDescriptor::TYPE_STRING) {
+      for (int i = 0; i < count; ++i) {
+        check(field, repeated ? i : -1,
+              repeated ? reflection->GetRepeatedString(message, field, i)
+                       : reflection->GetString(message, field));
+      }
+    } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      for (int i = 0; i < count; ++i) {
+        const Message& nested = repeated ? reflection->GetRepeatedMessage(message, field, i)
+                                         : reflection->GetMessage(message, field);
+        ok = CheckUtf8(nested, node.Nested(field->name(), repeated ? i : -1), errors) && ok;
+      }
+    }
+  }
+  return ok;
 }
 
 }  // namespace cairn::model

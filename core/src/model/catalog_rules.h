@@ -49,6 +49,12 @@ class SourceNode {
 // catalog.proto promises authors.
 void TrimStrings(google::protobuf::Message& message);
 
+// Reports every string field of `message` (recursively; bytes fields aside) that is not valid
+// UTF-8, at the field. Proto3 promises UTF-8 text, and a device refuses to parse a message that
+// breaks the promise, so such text must never be published. False if any was found.
+bool CheckUtf8(const google::protobuf::Message& message, const SourceNode& node,
+               std::vector<CatalogError>& errors);
+
 // "slug" as catalog.proto defines it.
 bool IsSlug(std::string_view text);
 

@@ -32,6 +32,7 @@ using Commit = std::unique_ptr<git_commit, GitDeleter<git_commit, git_commit_fre
 using Tree = std::unique_ptr<git_tree, GitDeleter<git_tree, git_tree_free>>;
 using Odb = std::unique_ptr<git_odb, GitDeleter<git_odb, git_odb_free>>;
 using OdbObject = std::unique_ptr<git_odb_object, GitDeleter<git_odb_object, git_odb_object_free>>;
+using TreeEntry = std::unique_ptr<git_tree_entry, GitDeleter<git_tree_entry, git_tree_entry_free>>;
 
 // The message of libgit2's last error.
 std::string GitError() {
@@ -177,6 +178,52 @@ int VisitEntry(const char* root, const git_tree_entry* entry, void* payload) {
   return 0;
 }
 
+// The files of one commit's tree, read from the object database.
+class TreeFiles : public CatalogFiles {
+ public:
+  TreeFiles(Repository repo, Tree tree, Odb odb)
+      : repo_(std::move(repo)), tree_(std::move(tree)), odb_(std::move(odb)) {}
+
+  Result<std::string> Read(std::string_view path, uint64_t max_bytes) override {
+    git_tree_entry* raw_entry = nullptr;
+    const int found = git_tree_entry_bypath(&raw_entry, tree_.get(), std::string(path).c_str());
+    if (found == GIT_ENOTFOUND) return NotFound("is not in the repository at this commit");
+    if (found != 0) return DataLoss(GitError());
+    const TreeEntry entry(raw_entry);
+    switch (git_tree_entry_type(entry.get())) {
+      case GIT_OBJECT_BLOB:
+        break;
+      case GIT_OBJECT_TREE:
+        return FailedPrecondition("is a directory; name a file in it");
+      default:
+        return FailedPrecondition(
+            "is a submodule; commit the file in the catalog repository itself");
+    }
+    if (git_tree_entry_filemode(entry.get()) == GIT_FILEMODE_LINK) {
+      return FailedPrecondition(
+          "is a symbolic link; commit the file itself (files are read from the commit, not "
+          "from a checkout)");
+    }
+    const git_oid* oid = git_tree_entry_id(entry.get());
+    size_t size = 0;
+    git_object_t type = GIT_OBJECT_INVALID;
+    if (git_odb_read_header(&size, &type, odb_.get(), oid) != 0) return DataLoss(GitError());
+    if (size > max_bytes) return ResourceExhausted("is " + std::to_string(size) + " bytes");
+    git_odb_object* raw = nullptr;
+    if (git_odb_read(&raw, odb_.get(), oid) != 0) return DataLoss(GitError());
+    const OdbObject object(raw);
+    return std::string(static_cast<const char*>(git_odb_object_data(object.get())),
+                       git_odb_object_size(object.get()));
+  }
+
+ private:
+  // Keeps libgit2 initialised for as long as the handles below live (destroyed last).
+  GitLibrary library_;
+  Repository repo_;
+  Tree tree_;
+  Odb odb_;
+};
+
 }  // namespace
 
 bool IsCatalogUrl(std::string_view source) { return source.find("://") != std::string_view::npos; }
@@ -225,17 +272,18 @@ Result<CatalogTree> ReadCatalogTree(std::string_view source, std::string_view re
   if (git_commit_tree(&raw_tree, commit.get()) != 0) {
     return DataLoss("cannot read the tree of commit " + out.commit + ": " + GitError());
   }
-  const Tree tree(raw_tree);
+  Tree tree(raw_tree);
   git_odb* raw_odb = nullptr;
   if (git_repository_odb(&raw_odb, repo.get()) != 0) {
     return Internal("cannot open the object database of " + out.repository + ": " + GitError());
   }
-  const Odb odb(raw_odb);
+  Odb odb(raw_odb);
   WalkState state{odb.get(), &checker, {}};
   if (git_tree_walk(tree.get(), GIT_TREEWALK_PRE, &VisitEntry, &state) != 0 && state.failure.ok()) {
     return DataLoss("cannot walk the tree of commit " + out.commit + ": " + GitError());
   }
   if (!state.failure.ok()) return state.failure;
+  out.files = std::make_unique<TreeFiles>(std::move(repo), std::move(tree), std::move(odb));
   return out;
 }
 

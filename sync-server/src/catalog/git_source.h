@@ -10,6 +10,7 @@
 #ifndef CAIRN_SERVER_CATALOG_GIT_SOURCE_H_
 #define CAIRN_SERVER_CATALOG_GIT_SOURCE_H_
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,9 @@ std::string CatalogCacheDir(std::string_view cache_root, std::string_view url);
 struct CatalogTree {
   std::string commit;      // hex commit id the ref resolved to
   std::string repository;  // where it was read: the local path or the cache directory
+  // The commit's tree, for the files catalog entries name (badge images); holds the repository
+  // open until destroyed. Pass it to CatalogChecker::Finish.
+  std::unique_ptr<CatalogFiles> files;
 };
 
 // Opens `source` (a local path; URLs are first cloned, or fetched again, into CatalogCacheDir of

@@ -11,7 +11,7 @@ Result<CatalogImport> ImportCatalog(ServerStore& store, const CatalogImportReque
                          ReadCatalogTree(request.source, request.ref, request.cache_root, checker));
   CatalogImport out;
   out.commit = tree.commit;
-  Result<v1::Catalog> catalog = checker.Finish(tree.commit, &out.errors);
+  Result<v1::Catalog> catalog = checker.Finish(tree.commit, tree.files.get(), &out.errors);
   if (!catalog.ok()) {
     if (out.errors.empty()) return catalog.status();
     return out;
