@@ -17,6 +17,9 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 iptables procps time python3
+  # badges: the OB 3.0 reference verifiers run on Node.js (scripts/ob3-kit.sh); pngcheck checks
+  # baked PNGs
+  nodejs npm pngcheck
 )
 
 missing=()

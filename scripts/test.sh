@@ -20,6 +20,8 @@ build_and_test() {
   echo "== $preset: build"
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset" -j "$jobs"
+  # The OB 3.0 reference verifiers the badge tests run (copied from shared/ob3, npm ci).
+  bash scripts/ob3-kit.sh "build/$preset/ob3"
   echo "== $preset: tests"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     LSAN_OPTIONS="suppressions=$root/tests/lsan.supp" \

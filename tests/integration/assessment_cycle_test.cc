@@ -4,7 +4,6 @@
 // with feedback -> revise -> resubmit (no evidence uploaded again) -> award; the device shows
 // each step after sync.
 #include <boost/json.hpp>
-#include <boost/json/src.hpp>  // this test binary's one copy of Boost.JSON
 #include <string>
 #include <vector>
 

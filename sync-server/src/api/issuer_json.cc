@@ -1,7 +1,5 @@
 #include "api/issuer_json.h"
 
-// The one translation unit that compiles Boost.JSON (header-only use: no library to link).
-#include <boost/json/src.hpp>
 #include <string>
 
 namespace cairn::server {

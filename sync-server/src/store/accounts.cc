@@ -7,6 +7,7 @@
 #include <cctype>
 #include <string>
 
+#include "cairn/base64.h"
 #include "store/server_store.h"
 #include "store/server_store_impl.h"
 
@@ -34,24 +35,6 @@ std::string NormaliseCode(std::string_view code) {
 }
 
 }  // namespace
-
-std::string Base64Url(std::span<const uint8_t> bytes) {
-  static constexpr std::string_view kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (const uint8_t byte : bytes) {
-    buffer = (buffer << 8) | byte;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kAlphabet[(buffer >> bits) & 0x3F]);
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(buffer << (6 - bits)) & 0x3F]);
-  return out;
-}
 
 std::string HashBlob(std::string_view secret) {
   const auto digest = Sha256(secret);
@@ -163,7 +146,7 @@ Result<Enrolment> ServerStore::Enrol(std::string_view code, const ActorId& actor
   std::array<uint8_t, 32> secret{};
   impl_->options.env.random->Fill(secret);
   Enrolment enrolment;
-  enrolment.token = Base64Url(secret);
+  enrolment.token = Base64UrlEncode(secret);
   const int64_t now = impl_->options.env.clock->NowMillis();
 
   std::lock_guard lock(impl_->write_mutex);

@@ -5,6 +5,7 @@
 // to guess from); the webhook secret is kept as is, because the server signs with it.
 #include <string>
 
+#include "cairn/base64.h"
 #include "store/server_store.h"
 #include "store/server_store_impl.h"
 
@@ -96,7 +97,7 @@ Result<IssuerCredentials> ServerStore::AddIssuer(const IssuerSpec& spec) {
   IssuerCredentials out;
   std::array<uint8_t, 32> random{};
   impl_->options.env.random->Fill(random);
-  out.api_token = "cairn-issuer-" + Base64Url(random);
+  out.api_token = "cairn-issuer-" + Base64UrlEncode(random);
   IssuerInfo& info = out.issuer;
   info.id = spec.id;
   info.name = spec.name;
@@ -105,7 +106,7 @@ Result<IssuerCredentials> ServerStore::AddIssuer(const IssuerSpec& spec) {
   info.webhook_secret = spec.webhook_secret;
   if (info.webhook_secret.empty()) {
     impl_->options.env.random->Fill(random);
-    info.webhook_secret = Base64Url(random);
+    info.webhook_secret = Base64UrlEncode(random);
   }
   info.max_attempts = spec.max_attempts;
   info.created_ms = impl_->options.env.clock->NowMillis();
@@ -183,7 +184,7 @@ Result<IssuerInfo> ServerStore::AuthenticateIssuer(std::string_view token) {
 Result<std::string> ServerStore::RotateIssuerToken(std::string_view id) {
   std::array<uint8_t, 32> random{};
   impl_->options.env.random->Fill(random);
-  std::string token = "cairn-issuer-" + Base64Url(random);
+  std::string token = "cairn-issuer-" + Base64UrlEncode(random);
   const std::string token_hash = HashBlob(token);
   std::lock_guard lock(impl_->write_mutex);
   store::Database& db = *impl_->writer;

@@ -34,8 +34,6 @@ Status InTransaction(store::Database& db, const std::function<Status()>& body);
 // SHA-256 of `data`.
 std::array<uint8_t, 32> Sha256(std::string_view data);
 
-// URL-safe base64 without padding: how tokens are written.
-std::string Base64Url(std::span<const uint8_t> bytes);
 // The SHA-256 of a secret (a token, a code) as 32 bytes: how secrets are kept.
 std::string HashBlob(std::string_view secret);
 
