@@ -9,6 +9,8 @@
 
 #include "api/metrics.h"
 #include "api/service.h"
+#include "badge/issuance.h"
+#include "badge/key_vault.h"
 #include "commands.h"
 #include "forward/delivery_worker.h"
 #include "http/files.h"
@@ -23,6 +25,8 @@ namespace {
 constexpr std::string_view kDefaultListen = "127.0.0.1:8443";
 // Stale partial uploads are collected at start (ServerStore::Open) and then this often.
 constexpr auto kCollectEvery = std::chrono::hours(1);
+// How often awards left pending are issued (most are issued at their decision).
+constexpr auto kIssueEvery = std::chrono::seconds(30);
 
 // A setting from its flag, else the config file, else nothing.
 std::optional<std::string> Setting(const Invocation& inv, std::string_view flag,
@@ -46,6 +50,27 @@ Result<TlsFiles> ResolveTlsFiles(const Invocation& inv, const ServeConfig& confi
   if (cert) return TlsFiles{*cert, *key, false};
   CAIRN_RETURN_IF_ERROR(inv.EnsureDataDir());
   return LoadOrCreateCertificate(inv.DataDir());
+}
+
+void IssuePendingBadges(BadgeIssuance& badges) {
+  Result<std::vector<IssuanceOutcome>> outcomes = badges.IssuePending();
+  if (!outcomes.ok()) {
+    log::Warn("issuing pending credentials failed", {{"error", outcomes.status().message()}});
+    return;
+  }
+  for (const IssuanceOutcome& outcome : *outcomes) {
+    if (!outcome.status.ok()) {
+      log::Warn(
+          "a credential could not be issued; the award stays pending",
+          {{"submission", outcome.submission.ToString()}, {"error", outcome.status.message()}});
+    }
+    for (const IssuedCredential& credential : outcome.credentials) {
+      log::Info("issued a credential", {{"credential", credential.id},
+                                        {"kind", std::string(CredentialKindName(credential.kind))},
+                                        {"subject", credential.subject_id},
+                                        {"issuer", credential.issuer_id}});
+    }
+  }
 }
 
 Result<ServeConfig> LoadConfig(const Invocation& inv) {
@@ -95,8 +120,19 @@ int RunServe(Invocation& inv) {
   Result<std::unique_ptr<ServerStore>> store = inv.OpenStore(store_options);
   if (!store.ok()) return inv.Fail(store.status());
 
+  // Badges: issuers' private keys are sealed under a key file of their own, beside the store.
+  Result<KeyVault> vault = KeyVault::OpenOrCreate(inv.DataDir() + "/badge-keys.key");
+  if (!vault.ok()) return inv.Fail(vault.status());
+  IssuanceOptions badge_options;
+  const std::optional<std::string> public_url = Setting(inv, "public-url", config->public_url);
+  if (public_url) {
+    if (Status s = CheckPublicUrl(*public_url); !s.ok()) return inv.UsageError(s.message());
+    badge_options.public_url = *public_url;
+  }
+  BadgeIssuance badges(**store, *vault, badge_options);
+
   Metrics metrics;
-  Service service(**store, metrics);
+  Service service(**store, metrics, &badges);
   HttpServer server(service, metrics, **tls, options);
 
   // Before anything is printed: a supervisor may signal as soon as it sees the port.
@@ -134,8 +170,23 @@ int RunServe(Invocation& inv) {
   collect.expires_after(kCollectEvery);
   collect.async_wait(on_collect);
 
+  // Awards whose credential was not issued at the decision (a crash, a catalog without the
+  // issuer's profile yet) are issued by this pass: at start, then every kIssueEvery.
+  boost::asio::steady_timer issue(server.io_context());
+  std::function<void(const boost::system::error_code&)> on_issue =
+      [&](const boost::system::error_code& ec) {
+        if (ec) return;
+        IssuePendingBadges(badges);
+        issue.expires_after(kIssueEvery);
+        issue.async_wait(on_issue);
+      };
+
   if (Status s = server.Listen(); !s.ok()) return inv.Fail(s);
   const std::string url = HttpsUrl(options.listen.host, server.port());
+  if (!public_url) badges.SetPublicUrl(url);
+  if (Status s = badges.credentials().RecordPublicUrl(badges.options().public_url); !s.ok()) {
+    return inv.Fail(s);
+  }
   if (tls_files->created) {
     log::Info("created a self-signed certificate",
               {{"cert", tls_files->cert_path}, {"key", tls_files->key_path}});
@@ -151,7 +202,7 @@ int RunServe(Invocation& inv) {
   // Forwarding runs on its own thread: deliveries block on issuers, never on io threads. Its
   // first pass resumes whatever a previous run left pending (decision 0013).
   ForwardOptions forward;
-  forward.public_url = config->public_url.value_or(url);
+  forward.public_url = public_url.value_or(url);
   forward.data_dir = inv.DataDir();
   if (config->forward_backoff_ms) forward.backoff.base_ms = *config->forward_backoff_ms;
   if (config->forward_backoff_max_ms) forward.backoff.cap_ms = *config->forward_backoff_max_ms;
@@ -177,6 +228,8 @@ int RunServe(Invocation& inv) {
     }
   });
   forwarder.Start();
+  issue.expires_after(std::chrono::milliseconds(0));
+  issue.async_wait(on_issue);
   log::Info("started", {{"url", url},
                         {"data", inv.DataDir()},
                         {"threads", options.threads},
@@ -190,6 +243,7 @@ int RunServe(Invocation& inv) {
   forwarder.Stop();
   signals.cancel();
   collect.cancel();
+  issue.cancel();
   store->reset();  // closes the store (checkpoints the WAL) before we report a clean stop
   log::Info("stopped");
   return kExitOk;

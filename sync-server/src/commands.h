@@ -33,6 +33,12 @@ int RunOutboxList(Invocation& inv);
 int RunOutboxShow(Invocation& inv);
 int RunOutboxRetry(Invocation& inv);
 
+// cmd_badges.cc
+int RunBadgeList(Invocation& inv);
+int RunBadgeShow(Invocation& inv);
+int RunBadgeRevoke(Invocation& inv);
+int RunIssuerRotateKey(Invocation& inv);
+
 }  // namespace cairn::server::cli
 
 #endif  // CAIRN_SERVER_COMMANDS_H_

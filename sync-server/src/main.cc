@@ -13,9 +13,9 @@ namespace cairn::server::cli {
 // and --help) and `usage` how they read in its usage line.
 std::span<const CommandSpec> Commands() {
   static constexpr CommandSpec kCommands[] = {
-      {"serve", "", "listen tls-cert tls-key config threads port-file",
+      {"serve", "", "listen tls-cert tls-key config threads port-file public-url",
        "[--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [--config FILE] [--threads N] "
-       "[--port-file FILE]",
+       "[--port-file FILE] [--public-url https://HOST[:PORT]]",
        "serve the sync API over HTTPS until SIGTERM or SIGINT", &RunServe},
       {"user add", "", "name role",
        "--name NAME --role educator|assessor|issuer-admin|recognizer|admin",
@@ -47,6 +47,18 @@ std::span<const CommandSpec> Commands() {
       {"issuer token", "ISSUER_ID", "", "",
        "replace an issuer's API token (the old one stops working); prints the new one",
        &RunIssuerToken},
+      {"issuer rotate-key", "ISSUER_ID", "", "",
+       "make new signing keys for an issuer's credentials; the old ones stay published, so what "
+       "they signed keeps verifying; prints the new key ids",
+       &RunIssuerRotateKey},
+      {"badge list", "", "user issuer", "[--user USER] [--issuer ISSUER_ID]",
+       "list issued credentials: id, kind, title, issuer, user, issued, status", &RunBadgeList},
+      {"badge show", "CREDENTIAL_ID", "", "", "show one credential: its URL, status, JSON and JWS",
+       &RunBadgeShow},
+      {"badge revoke", "CREDENTIAL_ID", "reason", "--reason TEXT",
+       "revoke a credential: its status list says so at once, the educator's devices on their "
+       "next sync",
+       &RunBadgeRevoke},
       {"outbox list", "", "state", "[--state pending|delivered|dead]",
        "list forwarding deliveries: submission, issuer, state, attempts, last error",
        &RunOutboxList},

@@ -40,10 +40,8 @@ using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
 v1::Catalog DemoCatalog() {
-  std::ifstream file(CAIRN_DEMO_CATALOG);
-  std::stringstream text;
-  text << file.rdbuf();
-  Result<v1::Catalog> catalog = ParseCatalogText(text.str(), "demo_catalog.textproto");
+  // From the file, so that its badge image is read from beside it.
+  Result<v1::Catalog> catalog = ParseCatalogFile(CAIRN_DEMO_CATALOG);
   EXPECT_THAT(catalog.status(), IsOk());
   return *catalog;
 }

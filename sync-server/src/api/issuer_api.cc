@@ -7,6 +7,7 @@
 
 #include "api/blob_file_response.h"
 #include "api/issuer_json.h"
+#include "api/paths.h"
 #include "cairn/hex.h"
 
 namespace cairn::server {
@@ -47,16 +48,6 @@ Response MethodNotAllowed(std::string_view path, std::string_view allowed,
                                               ", not " + std::string(method)));
   r.headers.emplace_back("Allow", std::string(allowed));
   return r;
-}
-
-std::vector<std::string_view> Segments(std::string_view path) {
-  std::vector<std::string_view> out;
-  while (true) {
-    const size_t slash = path.find('/');
-    out.push_back(path.substr(0, slash));
-    if (slash == std::string_view::npos) return out;
-    path.remove_prefix(slash + 1);
-  }
 }
 
 std::string SubmissionPath(const EntityId& id) {
@@ -212,14 +203,33 @@ Status CheckJsonContentType(const Request& request) {
   return InvalidArgument("the body must be application/json, not '" + request.content_type + "'");
 }
 
+// Issues the award just decided (and whatever else is pending) and says where its credential
+// is. The award is committed whatever happens here: a failure leaves it pending, and the
+// server's issuance pass retries it.
+json::object IssueAwardJson(BadgeIssuance& badges, const EntityId& submission) {
+  Result<std::vector<IssuanceOutcome>> outcomes = badges.IssuePending();
+  if (outcomes.ok()) {
+    for (const IssuanceOutcome& outcome : *outcomes) {
+      if (outcome.submission == submission && !outcome.status.ok()) {
+        return json::object{{"state", "pending"}, {"error", outcome.status.message()}};
+      }
+    }
+  }
+  Result<std::optional<IssuedCredential>> issued = badges.credentials().ForSubmission(submission);
+  if (!outcomes.ok() || !issued.ok() || !*issued) {
+    const Status& why = !outcomes.ok() ? outcomes.status() : issued.status();
+    return json::object{{"state", "pending"}, {"error", why.message()}};
+  }
+  return json::object{{"state", "issued"},
+                      {"id", (*issued)->id},
+                      {"url", badges.UrlsOf((*issued)->issuer_id).Credential((*issued)->id)}};
+}
+
 }  // namespace
 
 Response IssuerApi::Handle(const Request& request) {
-  const std::string_view target = request.target;
-  const size_t question = target.find('?');
-  const std::string_view path = target.substr(0, question);
-  const std::string_view query =
-      question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
+  const std::string_view path = PathOf(request.target);
+  const std::string_view query = QueryOf(request.target);
   const std::vector<std::string_view> parts = Segments(path.substr(kIssuerApiPrefix.size()));
 
   // Route first (404/405), then the caller (401), then ids (400), then the data (404...).
@@ -344,6 +354,9 @@ Response IssuerApi::Decide(const Request& request, const IssuerInfo& issuer, con
                    {"state", ReviewStateName(ReviewState::kDecided)},
                    {"decision", DecisionName(record->decision)},
                    {"assessment", AssessmentJson(*record)}};
+  if (record->decision == v1::DECISION_AWARD && badges_ != nullptr) {
+    out["credential"] = IssueAwardJson(*badges_, id);
+  }
   return JsonAnswer(out);
 }
 

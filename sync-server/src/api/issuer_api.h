@@ -5,7 +5,8 @@
 //   GET  /v1/issuer/submissions/{id}                  the snapshot, its evidence and the rubric
 //   GET  /v1/issuer/submissions/{id}/evidence/{sha256} a blob it names (Range: bytes=a-b -> 206)
 //   POST /v1/issuer/submissions/{id}/assessment       scores per criterion -> recommendation
-//   POST /v1/issuer/submissions/{id}/decision         the issuer's confirmation (final)
+//   POST /v1/issuer/submissions/{id}/decision         the issuer's confirmation (final); an
+//                                                     award is issued as a credential at once
 //
 // Every call carries the issuer's API token (`Authorization: Bearer <token>`; 401 otherwise).
 // An issuer sees only submissions of its own micro-credentials: another issuer's is 404, as a
@@ -20,6 +21,7 @@
 #include <string_view>
 
 #include "api/service.h"
+#include "badge/issuance.h"
 #include "store/assessments.h"
 #include "store/server_store.h"
 
@@ -29,8 +31,9 @@ inline constexpr std::string_view kIssuerApiPrefix = "/v1/issuer/";
 
 class IssuerApi {
  public:
-  // Borrowed; outlives this.
-  explicit IssuerApi(ServerStore& store) : store_(store), assessments_(store) {}
+  // Borrowed; outlive this. `badges` may be null (awards then wait in their outbox).
+  IssuerApi(ServerStore& store, BadgeIssuance* badges)
+      : store_(store), assessments_(store), badges_(badges) {}
 
   // REQUIRES: the request's path starts with kIssuerApiPrefix.
   Response Handle(const Request& request);
@@ -45,6 +48,7 @@ class IssuerApi {
 
   ServerStore& store_;
   AssessmentStore assessments_;
+  BadgeIssuance* badges_;
 };
 
 }  // namespace cairn::server

@@ -4,9 +4,11 @@
 #include <fstream>
 #include <string>
 
+#include "api/badge_hosting.h"
 #include "api/blob_file_response.h"
 #include "api/issuer_api.h"
 #include "api/json_string.h"
+#include "api/paths.h"
 #include "cairn/change_codec.h"
 #include "cairn/v1/blob.pb.h"
 #include "cairn/v1/sync.pb.h"
@@ -20,12 +22,6 @@ constexpr uint32_t kMaxPullChanges = 10000;
 constexpr uint64_t kMaxPullBytes = uint64_t{8} << 20;
 
 constexpr std::string_view kProtobuf = "application/x-protobuf";
-
-// The path of a request target, without its query; empty if the target is not origin-form.
-std::string_view PathOf(std::string_view target) {
-  if (target.empty() || target.front() != '/') return {};
-  return target.substr(0, target.find('?'));
-}
 
 void ToProto(const Status& status, v1::Error& error) {
   error.set_code(std::string(CodeName(status.code())));
@@ -65,17 +61,6 @@ Response Protobuf(const google::protobuf::MessageLite& message) {
 
 constexpr std::string_view kBlobsPrefix = "/v1/blobs/";
 constexpr std::string_view kSubmissionsPrefix = "/v1/submissions/";
-
-// The '/'-separated segments of `path` (empty ones kept, so "a//b" is three).
-std::vector<std::string_view> Segments(std::string_view path) {
-  std::vector<std::string_view> out;
-  while (true) {
-    const size_t slash = path.find('/');
-    out.push_back(path.substr(0, slash));
-    if (slash == std::string_view::npos) return out;
-    path.remove_prefix(slash + 1);
-  }
-}
 
 void ToProto(const BlobInfo& info, v1::BlobStatus& out) {
   out.set_sha256(info.sha256);
@@ -200,7 +185,10 @@ Response Service::Handle(const Request& request) {
     return Submissions(request, path.substr(kSubmissionsPrefix.size()));
   }
   // The issuer API (issuer_api.h): its own token, JSON in and out.
-  if (path.starts_with(kIssuerApiPrefix)) return IssuerApi(store_).Handle(request);
+  if (path.starts_with(kIssuerApiPrefix)) return IssuerApi(store_, badges_).Handle(request);
+  if (badges_ != nullptr && BadgeHosting::Serves(path)) {
+    return BadgeHosting(store_, *badges_).Handle(request);
+  }
   return Error(request, NotFound("no such endpoint; the sync API is POST /v1/enrol, "
                                  "/v1/push and /v1/pull, the blob API /v1/blobs/{sha256} "
                                  "(docs/protocol.md)"));

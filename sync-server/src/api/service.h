@@ -15,6 +15,8 @@
 //                                           BeginChunks; Handle() takes a whole body too)
 //   GET  /v1/blobs/{sha256}                 the bytes (Range: bytes=a-b -> 206), as a file range
 //   GET  /v1/submissions/{id}/status        -> SubmissionStatus
+// Badges, public (api/badge_hosting.h): /credentials/, /issuers/, /achievements/,
+// /badge-images/, /assets/; and the issuer API (api/issuer_api.h) under /v1/issuer/.
 // Ids from the URL are validated (64 hex digits, a UUID) before anything uses them.
 // Errors are an HTTP status and an Error body (sync.proto), in protobuf, or in JSON when the
 // client asked for it (Accept: application/json), so a curl user can read them.
@@ -69,6 +71,7 @@ struct Response {
 Status LoadFileBody(Response& response);
 
 class Service;
+class BadgeIssuance;
 
 // One POST /v1/blobs/{sha}/chunks/{first} in progress: the session layer feeds its body as it
 // arrives, in pieces of any size, and sends what Finish() answers. Memory: one chunk.
@@ -114,8 +117,10 @@ Response ErrorResponse(std::string_view accept, int http_status, const Status& s
 
 class Service {
  public:
-  // Both borrowed; they outlive the service.
-  Service(ServerStore& store, Metrics& metrics) : store_(store), metrics_(metrics) {}
+  // All borrowed; they outlive the service. Without `badges`, awards wait in their outbox
+  // and the badge routes (badge_hosting.h) are not served.
+  Service(ServerStore& store, Metrics& metrics, BadgeIssuance* badges = nullptr)
+      : store_(store), metrics_(metrics), badges_(badges) {}
 
   Response Handle(const Request& request);
 
@@ -142,6 +147,7 @@ class Service {
   friend class ChunkUpload;
   ServerStore& store_;
   Metrics& metrics_;
+  BadgeIssuance* badges_;
 };
 
 }  // namespace cairn::server

@@ -100,12 +100,7 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, std::string_view fil
       CAIRN_RETURN_IF_ERROR(set_once(
           key == "max_blob_bytes" ? config.max_blob_bytes : config.scope_quota_bytes, *bytes));
     } else if (key == "public_url") {
-      if (!value.starts_with("https://") || value.size() <= 8 || value.back() == '/') {
-        return InvalidArgument(where +
-                               ": public_url must be the https:// URL issuers reach this "
-                               "server at, without a trailing '/', not '" +
-                               std::string(value) + "'");
-      }
+      if (Status s = CheckPublicUrl(value); !s.ok()) return s.Annotate(where);
       CAIRN_RETURN_IF_ERROR(set_once(config.public_url, std::string(value)));
     } else if (key == "webhook_ca_file") {
       CAIRN_RETURN_IF_ERROR(set_once(config.webhook_ca_file, std::string(value)));
@@ -134,6 +129,16 @@ Result<ServeConfig> LoadServeConfig(const std::string& path) {
                            " (check --config)");
   }
   return ParseServeConfig(*text, path);
+}
+
+Status CheckPublicUrl(std::string_view url) {
+  if (!url.starts_with("https://") || url.size() <= 8 || url.back() == '/') {
+    return InvalidArgument(
+        "public_url must be the https:// URL issuers and verifiers reach this "
+        "server at, without a trailing '/', not '" +
+        std::string(url) + "'");
+  }
+  return {};
 }
 
 }  // namespace cairn::server

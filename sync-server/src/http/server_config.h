@@ -49,6 +49,9 @@ Result<ServeConfig> ParseServeConfig(std::string_view text, std::string_view fil
 // Reads and parses a config file.
 Result<ServeConfig> LoadServeConfig(const std::string& path);
 
+// A public URL: https://HOST[:PORT][/PATH] without a trailing '/'. InvalidArgument otherwise.
+Status CheckPublicUrl(std::string_view url);
+
 // "threads" values: an integer in 1..256. InvalidArgument naming `what` otherwise.
 Result<int> ParseThreadCount(std::string_view text, std::string_view what);
 

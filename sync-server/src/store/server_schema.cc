@@ -7,7 +7,7 @@
 namespace cairn::server {
 namespace {
 
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     // 0 -> 1
     R"sql(
       CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
@@ -180,6 +180,53 @@ constexpr std::array<const char*, 4> kMigrations = {
         state TEXT NOT NULL,
         created_ms INTEGER NOT NULL) WITHOUT ROWID;
       CREATE INDEX awards_pending ON awards(created_ms) WHERE state = 'pending';
+    )sql",
+    // 4 -> 5: Open Badges credentials, issuers' signing keys, revocation (decision 0015).
+    R"sql(
+      -- Signing keys. public_key: Ed25519 publicKeyMultibase, or the RS256 public JWK as JSON.
+      -- sealed_private: the PKCS#8 private key sealed with the server's badge key file
+      -- (badge/key_vault.h). A retired key never signs again and still verifies.
+      CREATE TABLE issuer_keys(
+        kid TEXT PRIMARY KEY,
+        issuer_id TEXT NOT NULL,
+        algorithm TEXT NOT NULL,
+        public_key TEXT NOT NULL,
+        sealed_private BLOB NOT NULL,
+        created_ms INTEGER NOT NULL,
+        retired_ms INTEGER) WITHOUT ROWID;
+      CREATE INDEX issuer_keys_by_issuer ON issuer_keys(issuer_id, created_ms);
+
+      -- Issued credentials. submission_id is the award's (NULL for a stack's credential);
+      -- status_index is the credential's bit in its issuer's revocation status list; clr is a
+      -- stack's signed CLR 2.0 ClrCredential (empty for micro-credentials).
+      CREATE TABLE credentials(
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        submission_id BLOB UNIQUE,
+        issuer_id TEXT NOT NULL,
+        subject_id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        status_index INTEGER NOT NULL,
+        json TEXT NOT NULL,
+        jws TEXT NOT NULL,
+        clr TEXT NOT NULL DEFAULT '',
+        issued_ms INTEGER NOT NULL,
+        valid_until_ms INTEGER,
+        revoked_ms INTEGER,
+        revocation_reason TEXT NOT NULL DEFAULT '',
+        UNIQUE(issuer_id, status_index)) WITHOUT ROWID;
+      CREATE INDEX credentials_by_user ON credentials(user_id, issued_ms);
+      CREATE UNIQUE INDEX credentials_stack_once ON credentials(user_id, subject_id)
+        WHERE kind = 'stack';
+
+      -- The images issued credentials name (badges, issuers' logos), by SHA-256 (hex): kept
+      -- with the credentials, so that a credential's image stays where it points when the
+      -- catalog changes.
+      CREATE TABLE badge_images(
+        sha256 TEXT PRIMARY KEY,
+        media_type TEXT NOT NULL,
+        bytes BLOB NOT NULL) WITHOUT ROWID;
     )sql",
 };
 

@@ -388,6 +388,7 @@ class ServerStore {
  private:
   // The issuer's side of the workflow (store/assessments.h) shares the private state.
   friend class AssessmentStore;
+  friend class CredentialStore;
   explicit ServerStore(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -42,6 +42,9 @@ Status EducatorOp(std::string_view type, const Op& op) {
                             " may not write an assessment; assessors score submissions "
                             "through the issuer's review");
   }
+  if (type == "credential") {
+    return PermissionDenied(what + " may not write a credential; credentials come from the issuer");
+  }
   if (type == "micro_credential" || type == "stack" || type == "issuer") {
     return PermissionDenied(what + " may not change the catalog; issuers publish it");
   }
