@@ -12,6 +12,10 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CATALOG=$HERE/../../tools/cli/demo_catalog.textproto
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
+# Single-file catalogs name their badge images relative to themselves; the catalogs this test
+# writes into $WORK find the demo's and the examples' in $WORK/badges.
+mkdir -p "$WORK/badges"
+cp "$HERE/../../tools/cli/badges/"*.png "$HERE/../../docs/examples/catalog/badges/"* "$WORK/badges/"
 # Never touch the real ~/.cairn.
 export HOME=$WORK/user-home
 unset CAIRN_HOME
@@ -143,7 +147,7 @@ expect_rc 0 "help"
 for command in init "catalog publish" "catalog list" "catalog search" "catalog show" pursue answer reflect \
   capture "evidence add" "evidence list" "evidence remove" "evidence fetch" check submit status \
   conflicts resolve \
-  log export import demo help; do
+  log export import "badges list" "badges show" "badges export" "badges verify" demo help; do
   out_matches "^  $command( |$)" "help lists '$command'"
 done
 out_has "3  'cairn check' found issues" "help documents exit code 3"
@@ -211,6 +215,22 @@ err_has "$(where 'word_limit: 0') question 'context' has no word limit" \
 err_has "$(where 'requirement_id: "reflexion"') criterion 'instruction-adjusted' judges requirement 'reflexion'" \
   "a criterion judging no requirement is reported at its line and column"
 err_has "errors; nothing was published" "every error is reported, and nothing published"
+
+BAD=$WORK/bad_utf8.textproto
+sed -e 's/topics: "formative assessment"/topics: "formative assessment"\n  topics: "caf\\351"/' \
+  "$CATALOG" >"$BAD"
+run catalog publish "$BAD" --home "$F"
+expect_rc 1 "catalog with text that is not UTF-8"
+err_has "$(where 'topics: "caf') topics is not valid UTF-8 text; catalog files are UTF-8" \
+  "text that is not UTF-8 is refused at file:line:column"
+err_has "1 error; nothing was published" "only the encoding is reported for that file"
+
+BAD=$WORK/bad_badge.textproto
+sed -e 's#badges/exit-tickets.png#badges/exit-ticket.png#' "$CATALOG" >"$BAD"
+run catalog publish "$BAD" --home "$F"
+expect_rc 1 "catalog naming a badge image that is not there"
+err_has "$(where 'path: "badges/exit-ticket.png"') badges/exit-ticket.png is not in the catalog file's directory; put the image there, or fix the path" \
+  "a missing badge image is reported at its path"
 
 BAD=$WORK/bad_syntax.textproto
 printf 'commit: "c1"\nissuers {\n  id "x"\n}\n' >"$BAD"
@@ -601,6 +621,109 @@ run capture "$WORK/ticket.png" --pursuit "$CP" --requirement student-work --home
 expect_rc 1 "capture with a key file others may read"
 err_has "chmod 600 $C/blob.key" "the fix for the key file is given"
 chmod 600 "$C/blob.key"
+
+# ---------------------------------------------------------------------------------------------
+# badges: a credential as the server sends it (tests/cli/testdata/badge_changes.batch, made by
+# cairn_badge_tests' CliBadgeFixtures), exported and verified offline. The fixtures' status list
+# snapshot is of 2026-01-01, so every verification runs --now then.
+
+BADGES=$HERE/testdata
+NOW="--now 2026-01-01T00:00:00Z"
+B=$WORK/badges-home
+run init --home "$B"
+run catalog publish "$CATALOG" --home "$B"
+expect_rc 0 "badges: publish the demo catalog"
+run badges list --home "$B"
+expect_rc 0 "badges list with none"
+out_has "No credentials yet" "badges list says there are none"
+run import "$BADGES/badge_changes.batch" --home "$B"
+expect_rc 0 "badges: import the server's credential change"
+
+CRED=7f3c2a1e-5b7d-4c1a-9e2f-0d8b6a4c3e21
+run badges list --home "$B"
+expect_rc 0 "badges list"
+out_matches "^$CRED  Exit Tickets for Formative Assessment  micro-credential  2025-03-01  active  2030-03-01$" \
+  "badges list shows the credential"
+run badges list --json --home "$B"
+out_has "\"id\":\"$CRED\",\"entity\":" "badges list --json"
+out_has '"valid_until":"2030-03-01T09:00:00.000Z"' "badges list --json has the expiry"
+run badges show 7f3c --home "$B"
+expect_rc 0 "badges show by prefix"
+out_has "issuer       District 17 Professional Learning (did:web:badges.cairn.example:issuers:district-17)" \
+  "badges show names the issuer"
+out_has "evidence     Lesson video  ni:///sha-256;" "badges show lists the evidence hash"
+run badges show 9999 --home "$B"
+expect_rc 1 "badges show unknown"
+err_has "no credential '9999' on this device" "the unknown credential is named"
+
+run badges export "$CRED" --home "$B"
+expect_rc 2 "badges export without --format"
+err_has "missing --format json|jws|png|svg|pack" "the formats are listed"
+run badges export "$CRED" --format gif --home "$B"
+expect_rc 2 "badges export --format gif"
+run badges export "$CRED" --format json --jws --home "$B"
+expect_rc 2 "--jws only for images"
+
+for format in png svg json jws pack; do
+  run badges export "$CRED" --format "$format" --out "$WORK/badge.$format" --home "$B"
+  expect_rc 0 "badges export --format $format"
+  run badges verify "$WORK/badge.$format" $NOW --home "$B"
+  expect_rc 0 "badges verify the exported $format"
+  out_has "VALID: \"Exit Tickets for Formative Assessment\"" "the $format verifies"
+done
+run badges export "$CRED" --format png --out "$WORK/badge.png" --home "$B"
+expect_rc 1 "badges export never overwrites"
+run badges verify "$WORK/badge.png" $NOW --home "$B"
+out_has "credential JSON baked in a PNG" "a PNG carries the JSON by default"
+out_line "ok    proof            eddsa-rdfc-2022 proof verified with did:web:badges.cairn.example:issuers:district-17#key-1" \
+  "the embedded proof is checked"
+out_has "against the issuer's keys from this device" "a bare credential is checked against this device's keys"
+run badges export "$CRED" --format svg --jws --out "$WORK/badge-jws.svg" --home "$B"
+run badges verify "$WORK/badge-jws.svg" $NOW --home "$B"
+expect_rc 0 "badges verify an SVG baked with the VC-JWT"
+out_has "a VC-JWT baked in an SVG" "--jws bakes the VC-JWT"
+run badges verify "$WORK/badge.pack" $NOW --home "$B"
+out_has "keys from this device" "a pack of a credential held here is checked with this device's keys"
+
+sed 's/"name":"Exit Tickets for Formative Assessment"/"name":"Exit Tickets (Distinction)"/' \
+  "$WORK/badge.json" >"$WORK/tampered.json"
+run badges verify "$WORK/tampered.json" $NOW --home "$B"
+expect_rc 6 "badges verify a tampered credential"
+out_matches "^FAIL  proof " "the proof fails"
+out_matches "^FAIL  same-credential  the VC-JWT and the JSON credential differ in: name" \
+  "the JWT comparison names the member"
+out_has "INVALID:" "the verdict is invalid"
+run badges verify "$WORK/badge.png" --now 2030-03-02T00:00:00Z --home "$B"
+expect_rc 6 "badges verify after validUntil"
+out_has "FAIL  dates            expired: validUntil 2030-03-01T09:00:00Z" "expiry is the reason"
+run badges verify "$BADGES/badge_revoked_pack.json" $NOW --home "$B"
+expect_rc 6 "badges verify a revoked credential"
+out_has "revoked: the issuer's status list of 2026-01-01T00:00:00Z marks it" "revocation as of the snapshot"
+run badges verify "$WORK/badge.png" --now yesterday --home "$B"
+expect_rc 2 "badges verify --now must be RFC 3339"
+
+printf 'a lesson video, pretend' >"$WORK/lesson.txt"
+BP=$("$CAIRN" pursue exit-tickets --home "$B")
+run capture "$WORK/lesson.txt" --pursuit "$BP" --requirement student-work --home "$B"
+run badges verify "$WORK/badge.json" $NOW --home "$B"
+out_matches '^ok    evidence\[0\]      credential.evidence\[0\] \("Lesson video"\): the file on this device matches sha256 ' \
+  "evidence on this device is compared with its hash"
+run badges verify "$WORK/badge.json" $NOW --json --home "$B"
+out_has '{"valid":true,"credential":"https://badges.cairn.example/credentials/' "badges verify --json"
+out_has '"keys_from":"this device"' "badges verify --json says whose keys"
+
+F2=$WORK/badges-elsewhere
+run init --home "$F2"
+run badges verify "$WORK/badge.json" $NOW --home "$F2"
+expect_rc 1 "badges verify a credential this device does not hold"
+err_has "which is not on this device" "says the keys are not here"
+err_has "verification pack" "points at the pack"
+run badges verify "$WORK/badge.pack" $NOW --home "$F2"
+expect_rc 0 "a pack verifies on any device"
+out_has "keys from the pack" "elsewhere, a pack brings its own keys"
+run badges verify "$WORK/lesson.txt" --home "$F2"
+expect_rc 1 "badges verify a file that is no credential"
+err_has "is neither a credential" "says what it is not"
 
 # ---------------------------------------------------------------------------------------------
 

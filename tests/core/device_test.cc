@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cairn/entity.h"
+#include "cairn/schema.h"
 #include "support/fakes.h"
 #include "support/status_matchers.h"
 
@@ -298,6 +299,79 @@ TEST_F(DeviceCatalog, CatalogWithAMicroCredentialWithoutIdWritesNothing) {
               StatusIs(Code::kInvalidArgument, HasSubstr("has no id")));
   EXPECT_EQ(Changes(), 0U);
   EXPECT_THAT(device().GetMicroCredential(kMc), StatusIs(Code::kNotFound, HasSubstr(kMc)));
+}
+
+// The ops a server that did not check its catalog once published: `mc` at `commit`, as
+// PlanCatalogPublication writes an entry, whatever its definition holds.
+std::vector<Op> UncheckedEntry(const v1::MicroCredential& mc, std::string_view commit,
+                               int64_t now_ms) {
+  const EntityId entity = CatalogEntryId(kMicroCredentialType, mc.id(), commit);
+  v1::MicroCredential pinned = mc;
+  pinned.set_version(std::string(commit));
+  return {Op::Put(entity, std::string(kTypeField), std::string(kMicroCredentialType)),
+          Op::Put(entity, "slug", mc.id()),
+          Op::Put(entity, "version", std::string(commit)),
+          Op::Put(entity, "title", mc.title()),
+          Op::Put(entity, "definition", Blob{pinned.SerializeAsString()}),
+          Op::Put(entity, "published_at_ms", now_ms)};
+}
+
+TEST_F(DeviceCatalog, TextThatIsNotUtf8IsNeverPublished) {
+  v1::Catalog catalog = ExitTicketsCatalog();
+  catalog.mutable_micro_credentials(0)->add_topics("\xff\xfe");
+  EXPECT_THAT(device().PublishCatalog(catalog),
+              StatusIs(Code::kInvalidArgument,
+                       AllOf(HasSubstr("micro_credential 'exit-tickets'"),
+                             HasSubstr("not valid UTF-8"), HasSubstr("nothing was published"))));
+  EXPECT_EQ(Changes(), 0U) << "a definition a device cannot read back must not be written";
+}
+
+TEST_F(DeviceCatalog, DamagedEntryIsSkippedAndNamedAndTheRestStaysUsable) {
+  v1::Catalog catalog = ExitTicketsCatalog();
+  *catalog.add_micro_credentials() = ExitTickets("Anchor Charts");
+  catalog.mutable_micro_credentials(1)->set_id("anchor-charts");
+  CAIRN_ASSERT_OK(device().PublishCatalog(catalog));
+  std::vector<CatalogDamage> damage;
+  device().set_catalog_damage_sink([&](const CatalogDamage& d) { damage.push_back(d); });
+
+  // As an unchecked server published them: a newer version of exit tickets, and a new
+  // micro-credential, each with a topic that is not UTF-8 (proto3 refuses to parse those).
+  clock_.Advance(1000);
+  v1::MicroCredential bad = ExitTickets("Exit Tickets, broken");
+  bad.add_topics("\xff\xfe");
+  std::vector<Op> ops = UncheckedEntry(bad, kNewCommit, clock_.NowMillis());
+  bad.set_id("only-broken");
+  for (Op& op : UncheckedEntry(bad, kNewCommit, clock_.NowMillis())) ops.push_back(std::move(op));
+  CAIRN_ASSERT_OK(device().replica().Commit(std::move(ops)).status());
+
+  // The list still works: exit tickets at its previous, readable version; the broken newcomer
+  // left out. Each damaged entry is named once.
+  const std::vector<v1::MicroCredential> all = Must(device().ListMicroCredentials());
+  ASSERT_THAT(all, SizeIs(2));
+  EXPECT_EQ(all[0].id(), "anchor-charts");
+  EXPECT_EQ(all[1].id(), kMc);
+  EXPECT_EQ(all[1].version(), kCommit);
+  ASSERT_THAT(damage, SizeIs(2));
+  EXPECT_EQ(damage[0].id, kMc);
+  EXPECT_EQ(damage[0].type, kMicroCredentialType);
+  EXPECT_EQ(damage[0].version, kNewCommit);
+  EXPECT_THAT(damage[0].message,
+              AllOf(HasSubstr("micro-credential 'exit-tickets' (version d00dfee) is damaged"),
+                    HasSubstr("its previous version is shown instead")));
+  EXPECT_EQ(damage[1].id, "only-broken");
+  EXPECT_THAT(damage[1].message, AllOf(HasSubstr("'only-broken'"), HasSubstr("was skipped"),
+                                       ::testing::Not(HasSubstr("previous version"))));
+
+  // Show and pursue work, on the readable version.
+  EXPECT_EQ(Must(device().GetMicroCredential(kMc)).version(), kCommit);
+  const EntityId pursuit = Must(device().StartPursuit(kMc));
+  EXPECT_EQ(Must(device().GetPursuit(pursuit)).micro_credential_version(), kCommit);
+  EXPECT_THAT(device().StartPursuit("only-broken"),
+              StatusIs(Code::kNotFound, HasSubstr("no micro-credential 'only-broken'")));
+  // Asking for the damaged version itself says so.
+  EXPECT_THAT(device().GetMicroCredential(kMc, kNewCommit),
+              StatusIs(Code::kDataLoss, HasSubstr("version d00dfee of micro-credential "
+                                                  "'exit-tickets' is damaged")));
 }
 
 TEST_F(DeviceCatalog, ListsNewestOfEveryMicroCredentialByTitleFromOneChange) {

@@ -8,39 +8,12 @@
 
 #include "command_table.h"
 #include "commands.h"
+#include "files.h"
 #include "format.h"
 #include "store.h"
 #include "views.h"
 
 namespace cairn::cli {
-namespace {
-
-// Writes `bytes` to `path` through a temporary file renamed into place, so that a crash never
-// leaves a half-written batch under the final name.
-Status WriteFileAtomically(const std::string& path, std::string_view bytes) {
-  const std::string temp = path + ".tmp";
-  {
-    std::ofstream file(temp, std::ios::binary | std::ios::trunc);
-    file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    file.flush();
-    if (!file) return FailedPrecondition("cannot write " + temp);
-  }
-  std::error_code ec;
-  std::filesystem::rename(temp, path, ec);
-  if (ec) return FailedPrecondition("cannot rename " + temp + " to " + path + ": " + ec.message());
-  return {};
-}
-
-Result<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return NotFound("cannot read " + path);
-  std::ostringstream bytes;
-  bytes << file.rdbuf();
-  if (file.bad()) return DataLoss("error reading " + path);
-  return bytes.str();
-}
-
-}  // namespace
 
 int RunInit(Invocation& inv) {
   Result<std::string> home = inv.Home();

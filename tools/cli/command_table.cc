@@ -53,6 +53,15 @@ constexpr auto kCommands = std::to_array<CommandSpec>({
      "Push and pull changes, then upload captured evidence.", &RunSync},
     {"export", "FILE", "", "Write every change on this device to FILE (- is stdout).", &RunExport},
     {"import", "FILE", "", "Apply changes written by 'cairn export' (- is stdin).", &RunImport},
+    {"badges list", "", "[--json]",
+     "The Open Badges credentials the issuer sent you; which to renew.", &RunBadgesList},
+    {"badges show", "ID", "[--json]", "One credential in full: issuer, dates, status, evidence.",
+     &RunBadgesShow},
+    {"badges export", "ID", "--format json|jws|png|svg|pack [--jws] [--out FILE]",
+     "Write a credential as JSON, VC-JWT, baked badge image or verification pack.",
+     &RunBadgesExport},
+    {"badges verify", "FILE", "[--now ISO] [--json]",
+     "Verify a credential file offline: every check, exit 6 if invalid.", &RunBadgesVerify},
     {"demo", "", "", "Walk through one pursuit on a fresh --home, ending with the log.", &RunDemo},
     {"help", "[COMMAND] [SUBCOMMAND]", "", "Show this help, or one command's.", &RunHelp},
 });
@@ -152,14 +161,16 @@ std::string HelpText() {
          "  --            end of options: later words are arguments even if they start with --\n"
          "\nPURSUIT, EVIDENCE_ID and ENTITY are ids as cairn prints them, e.g.\n"
          "0190f3c2-7a1b-7c3d-8e4f-0123456789ab. MC_ID is a micro-credential's id from\n"
-         "'cairn catalog list'.\n"
+         "'cairn catalog list'. A credential ID is its id from 'cairn badges list' or the\n"
+         "first 4 or more characters of it.\n"
          "\nexit codes:\n"
          "  0  success\n"
          "  1  the device store refused or failed (the reason is printed on stderr)\n"
          "  2  usage error: unknown command, missing or malformed arguments\n"
          "  3  'cairn check' found issues that keep the pursuit from being submitted\n"
          "  4  'cairn sync' finished, but the server refused changes (they are listed)\n"
-         "  5  'cairn sync' could not reach the server; nothing is lost, sync again later\n";
+         "  5  'cairn sync' could not reach the server; nothing is lost, sync again later\n"
+         "  6  'cairn badges verify' found the credential invalid (the failed checks are listed)\n";
   return out.str();
 }
 

@@ -45,6 +45,12 @@ int RunExport(Invocation& inv);
 int RunImport(Invocation& inv);
 int RunHelp(Invocation& inv);
 
+// cmd_badges.cc
+int RunBadgesList(Invocation& inv);
+int RunBadgesShow(Invocation& inv);
+int RunBadgesExport(Invocation& inv);
+int RunBadgesVerify(Invocation& inv);
+
 // cmd_demo.cc
 int RunDemo(Invocation& inv);
 

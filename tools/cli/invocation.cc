@@ -53,6 +53,12 @@ Result<Device*> Invocation::OpenDevice() {
   if (device_ == nullptr) {
     CAIRN_ASSIGN_OR_RETURN(const std::string home, Home());
     CAIRN_ASSIGN_OR_RETURN(device_, OpenStore(home));
+    // A damaged catalog entry is skipped, not fatal; the teacher is told which one (on stderr,
+    // so that --json output stays parseable).
+    std::ostream& err = io_.err;
+    device_->set_catalog_damage_sink([&err](const CatalogDamage& damage) {
+      err << "cairn: warning: " << damage.message << "\n";
+    });
   }
   return device_.get();
 }

@@ -2,7 +2,8 @@
 // output streams, the device store — and the helpers that turn failures into exit codes.
 //
 // Exit codes: 0 ok; 1 an error from the core (or the file system); 2 a usage error;
-// 3 `cairn check` found issues; 4 `cairn sync` done but changes refused; 5 server unreachable.
+// 3 `cairn check` found issues; 4 `cairn sync` done but changes refused; 5 server unreachable;
+// 6 `cairn badges verify` found the credential invalid.
 #ifndef CAIRN_TOOLS_CLI_INVOCATION_H_
 #define CAIRN_TOOLS_CLI_INVOCATION_H_
 
@@ -25,6 +26,7 @@ inline constexpr int kExitUsage = 2;
 inline constexpr int kExitIssues = 3;
 inline constexpr int kExitRefused = 4;
 inline constexpr int kExitUnreachable = 5;
+inline constexpr int kExitInvalid = 6;
 
 struct CommandSpec;
 

@@ -7,34 +7,11 @@
 
 #include "cairn/sync.h"
 #include "format.h"
+#include "table.h"
 #include "views.h"
 
 namespace cairn::cli {
 namespace {
-
-// A plain-text table: a header row and rows, columns padded to their widest cell.
-class Table {
- public:
-  explicit Table(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
-  void Add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
-
-  void Print(std::ostream& out) const {
-    std::vector<size_t> widths(rows_[0].size(), 0);
-    for (const auto& row : rows_) {
-      for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], DisplayWidth(row[i]));
-    }
-    for (const auto& row : rows_) {
-      std::string line;
-      for (size_t i = 0; i < row.size(); ++i) {
-        line += i + 1 == row.size() ? row[i] : Pad(row[i], widths[i] + 2);
-      }
-      out << line << "\n";
-    }
-  }
-
- private:
-  std::vector<std::vector<std::string>> rows_;
-};
 
 std::string Sha256Hex(const v1::EvidenceRef& blob) { return Hex(blob.sha256()); }
 
@@ -111,6 +88,7 @@ Status PrintStatus(Device& device, bool json, std::ostream& out) {
       sync ? local_changes - std::min(local_changes, sync->acknowledged_seq) : local_changes;
   CAIRN_ASSIGN_OR_RETURN(const std::vector<v1::Pursuit> pursuits, device.ListPursuits());
   CAIRN_ASSIGN_OR_RETURN(const std::vector<Conflict> conflicts, device.Conflicts());
+  CAIRN_ASSIGN_OR_RETURN(const std::vector<ExpiryReminder> renew, device.ExpiryReminders());
   std::vector<size_t> evidence_counts;
   std::vector<std::vector<Decided>> decisions;
   for (const v1::Pursuit& pursuit : pursuits) {
@@ -176,6 +154,20 @@ Status PrintStatus(Device& device, bool json, std::ostream& out) {
       writer.EndArray().EndObject();
     }
     writer.EndArray().Key("unresolved_conflicts").Uint(conflicts.size());
+    writer.Key("credentials_to_renew").BeginArray();
+    for (const ExpiryReminder& r : renew) {
+      writer.BeginObject()
+          .Key("credential_id")
+          .String(r.credential_id)
+          .Key("title")
+          .String(r.title)
+          .Key("valid_until")
+          .String(IsoTime(r.valid_until_ms))
+          .Key("days_left")
+          .Int(r.days_left)
+          .EndObject();
+    }
+    writer.EndArray();
     writer.Key("sync").BeginObject().Key("enrolled").Bool(sync.has_value());
     if (sync) {
       writer.Key("server_url").String(sync->server_url).Key("user_id").String(sync->user_id);
@@ -206,6 +198,7 @@ Status PrintStatus(Device& device, bool json, std::ostream& out) {
       }
     }
   }
+  PrintExpiryReminders(renew, out);
   out << Plural(conflicts.size(), "unresolved conflict")
       << (conflicts.empty() ? "" : ": 'cairn conflicts' shows them") << "\n";
   if (sync) {

@@ -8,7 +8,9 @@
 #include <ostream>
 #include <vector>
 
+#include "cairn/badge/verify.h"
 #include "cairn/catalog_search.h"
+#include "cairn/credentials.h"
 #include "cairn/device.h"
 #include "cairn/replica.h"
 #include "cairn/status.h"
@@ -56,6 +58,23 @@ void PrintCatalogSearch(std::string_view query, const std::vector<CatalogMatch>&
 // One micro-credential in full, with the stacks that list it.
 Status PrintMicroCredential(const v1::MicroCredential& mc, const std::vector<v1::Stack>& stacks,
                             bool json, std::ostream& out);
+
+// badge_view.cc
+
+// "expires in 23 days — renew" within kExpiryReminderDays of validUntil, "expired on
+// 2026-03-01 — renew" after it; empty for revoked credentials and the rest.
+std::string ExpiryNote(const CredentialRecord& record, int64_t now_ms);
+// Every credential: id, title, kind, issued, status, expiry; then the renewal reminders.
+void PrintCredentialList(const std::vector<CredentialRecord>& records, int64_t now_ms, bool json,
+                         std::ostream& out);
+// One credential in full: what the record and the credential JSON say.
+void PrintCredential(const CredentialRecord& record, int64_t now_ms, bool json, std::ostream& out);
+// One line per credential to renew (for `cairn status`).
+void PrintExpiryReminders(const std::vector<ExpiryReminder>& due, std::ostream& out);
+// Each check of a verification ("ok", "FAIL", "skip"), then the verdict. `keys_from` says
+// whose word the issuer's keys are: "this device" or "the pack".
+void PrintVerdict(const badge::Verdict& verdict, std::string_view keys_from, int64_t now_ms,
+                  bool json, std::ostream& out);
 
 }  // namespace cairn::cli
 

@@ -12,11 +12,13 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "cairn/catalog_publish.h"
+#include "cairn/credentials.h"
 #include "cairn/replica.h"
 #include "cairn/v1/catalog.pb.h"
 #include "cairn/v1/model.pb.h"
@@ -39,11 +41,30 @@ struct ValidationIssue {
   std::string message;
 };
 
+// A catalog entry this device holds but cannot read: its definition does not parse (it was
+// published by a server that did not check it, e.g. with text that is not UTF-8, or it is
+// damaged). Catalog reads skip such an entry, and show the newest readable version of the same
+// id instead if there is one, so that one bad entry never makes the rest of the catalog unusable.
+struct CatalogDamage {
+  std::string type;     // kMicroCredentialType, kStackType or kIssuerType
+  std::string id;       // the entry's slug
+  std::string version;  // the damaged version; empty for an issuer
+  // For the teacher: which entry, what the device shows instead, and what to do.
+  std::string message;
+};
+
 class Device {
  public:
   static Result<std::unique_ptr<Device>> Open(const std::string& path, Env env = SystemEnv());
 
   Replica& replica() { return *replica_; }
+
+  // Called once for each damaged catalog entry that a catalog read (ListMicroCredentials,
+  // ListStacks, ListIssuers, GetMicroCredential, StartPursuit) skips; the CLI prints it as a
+  // warning. Without a sink, damaged entries are skipped silently.
+  void set_catalog_damage_sink(std::function<void(const CatalogDamage&)> sink) {
+    damage_sink_ = std::move(sink);
+  }
 
   // Publishes `catalog` (checked; see catalog_publish.h) as the server's catalog import does;
   // devices receive the server's through sync. Writes nothing when nothing changed.
@@ -87,6 +108,15 @@ class Device {
   // level and comment for each rubric criterion.
   Result<std::vector<v1::Assessment>> ListAssessments(const EntityId& pursuit);
 
+  // The Open Badges credentials the issuer sent this educator (credentials.h), newest issued
+  // first, revoked ones included.
+  Result<std::vector<CredentialRecord>> ListCredentials();
+  // The credential `query` names (FindCredentialIn: a UUID, a prefix of one, an entity id or
+  // a credential URL); nullopt when there is none on this device.
+  Result<std::optional<CredentialRecord>> FindCredential(std::string_view query);
+  // The credentials to renew: active ones expiring within `days` days from now, soonest first.
+  Result<std::vector<ExpiryReminder>> ExpiryReminders(int64_t days = kExpiryReminderDays);
+
   // Unresolved conflicts on free-text fields (answers, reflections, captions).
   Result<std::vector<Conflict>> Conflicts();
   // Resolves a conflict by writing the chosen text, which supersedes every concurrent value.
@@ -95,16 +125,20 @@ class Device {
  private:
   Device(std::unique_ptr<Replica> replica, Env env) : replica_(std::move(replica)), env_(env) {}
   Result<EntityData> LoadLive(const EntityId& id, std::string_view type, std::string_view noun);
-  // The definition of the current entry of each id of a catalog type, by id.
-  Result<std::vector<std::string>> CurrentDefinitions(std::string_view type);
+  // The current entry of each id of a catalog type (the one whose definition was written last),
+  // by id; a damaged entry is reported to the sink and the id's next newest entry used instead.
   template <typename T>
   Result<std::vector<T>> ListCurrent(std::string_view type);
+  // Tells the sink about a damaged entry; `older_shown` when an older version replaces it.
+  void ReportDamage(std::string_view type, const std::string& id, const std::string& version,
+                    bool older_shown);
   Result<v1::MicroCredential> MicroCredentialOf(const EntityData& pursuit);
   // How many submissions each pursuit has, from one pass over the submissions.
   Result<std::map<EntityId, int64_t>> SubmissionsByPursuit();
 
   std::unique_ptr<Replica> replica_;
   Env env_;
+  std::function<void(const CatalogDamage&)> damage_sink_;
 };
 
 // Words in `text`: runs of characters between whitespace.

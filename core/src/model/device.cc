@@ -180,6 +180,15 @@ const Schema& CairnSchema() {
            {of("submission", ValueType::kEntity), text("decision"), text("feedback"),
             of("scores", ValueType::kBlob), of("decided_at_ms", ValueType::kInteger)},
            /*deletable=*/false);
+    // Written by the server only (credentials.h); no field is free text.
+    s->Add(
+        std::string(kCredentialType),
+        {text("credential_id"), text("kind"), text("subject_id"), text("title"),
+         of("submission", ValueType::kEntity), text("json"), text("jws"),
+         of("issued_at_ms", ValueType::kInteger), of("valid_until_ms", ValueType::kInteger),
+         text("status"), text("revocation_reason"), text("issuer_did_document"),
+         text("issuer_jwks"), text("status_list"), of("status_checked_at_ms", ValueType::kInteger)},
+        /*deletable=*/false);
     return s;
   }();
   return *schema;
@@ -233,39 +242,55 @@ Result<CatalogPublication> Device::PublishCatalog(const v1::Catalog& catalog) {
   return publication;
 }
 
-Result<std::vector<std::string>> Device::CurrentDefinitions(std::string_view type) {
-  CAIRN_ASSIGN_OR_RETURN(std::vector<EntityData> entries, replica_->ListByType(type));
-  // The current entry per id: the one whose definition was written last (greatest stamp).
-  std::map<std::string, std::pair<Stamp, const Blob*>> newest;
+template <typename T>
+Result<std::vector<T>> Device::ListCurrent(std::string_view type) {
+  CAIRN_ASSIGN_OR_RETURN(const std::vector<EntityData> entries, replica_->ListByType(type));
+  // Every entry of each id, newest definition first: the first that parses is shown.
+  struct Candidate {
+    Stamp stamp;
+    const EntityData* entry;
+    const Blob* definition;  // null when the definition is not a blob: damaged
+  };
+  std::map<std::string, std::vector<Candidate>> by_id;
   for (const EntityData& entry : entries) {
     const std::string* slug = entry.GetText("slug");
     const auto it = entry.fields.find("definition");
     if (slug == nullptr || it == entry.fields.end() || it->second.empty()) continue;
-    const auto* blob = std::get_if<Blob>(&it->second.back().value);
-    if (blob == nullptr) {
-      return DataLoss("the catalog entry for '" + *slug + "' is damaged; sync the catalog again");
-    }
-    const Stamp& stamp = it->second.back().stamp;
-    auto [pos, inserted] = newest.try_emplace(*slug, stamp, blob);
-    if (!inserted && pos->second.first < stamp) pos->second = {stamp, blob};
+    by_id[*slug].push_back(
+        {it->second.back().stamp, &entry, std::get_if<Blob>(&it->second.back().value)});
   }
-  std::vector<std::string> out;
-  out.reserve(newest.size());
-  for (const auto& [slug, entry] : newest) out.push_back(entry.second->data);
+  std::vector<T> out;
+  out.reserve(by_id.size());
+  for (auto& [id, candidates] : by_id) {
+    std::sort(candidates.begin(), candidates.end(),
+              [](const Candidate& a, const Candidate& b) { return b.stamp < a.stamp; });
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      T message;
+      if (candidates[i].definition != nullptr &&
+          message.ParseFromString(candidates[i].definition->data)) {
+        out.push_back(std::move(message));
+        break;
+      }
+      const std::string* version = candidates[i].entry->GetText("version");
+      ReportDamage(type, id, type == kIssuerType || version == nullptr ? "" : *version,
+                   /*older_shown=*/i + 1 < candidates.size());
+    }
+  }
   return out;
 }
 
-template <typename T>
-Result<std::vector<T>> Device::ListCurrent(std::string_view type) {
-  CAIRN_ASSIGN_OR_RETURN(const std::vector<std::string> definitions, CurrentDefinitions(type));
-  std::vector<T> out(definitions.size());
-  for (size_t i = 0; i < definitions.size(); ++i) {
-    if (!out[i].ParseFromString(definitions[i])) {
-      return DataLoss("a catalog entry of type " + std::string(type) +
-                      " is damaged; sync the catalog again");
-    }
-  }
-  return out;
+void Device::ReportDamage(std::string_view type, const std::string& id, const std::string& version,
+                          bool older_shown) {
+  if (!damage_sink_) return;
+  const std::string noun = type == kMicroCredentialType ? "micro-credential" : std::string(type);
+  CatalogDamage damage{std::string(type), id, version, {}};
+  damage.message = "the catalog entry for " + noun + " '" + id + "'" +
+                   (version.empty() ? "" : " (version " + version + ")") +
+                   " is damaged and was skipped" +
+                   (older_shown ? "; its previous version is shown instead" : "") +
+                   ". Sync again; if this stays, tell the issuer, whose catalog needs publishing "
+                   "again";
+  damage_sink_(damage);
 }
 
 Result<std::vector<v1::MicroCredential>> Device::ListMicroCredentials() {
@@ -311,7 +336,9 @@ Result<v1::MicroCredential> Device::GetMicroCredential(std::string_view id,
   }
   v1::MicroCredential mc;
   if (!mc.ParseFromString(blob->data)) {
-    return DataLoss("the catalog entry for '" + std::string(id) + "' is damaged");
+    ReportDamage(kMicroCredentialType, std::string(id), std::string(version), false);
+    return DataLoss("version " + std::string(version) + " of micro-credential '" + std::string(id) +
+                    "' is damaged on this device; sync again, and tell the issuer if it stays");
   }
   return mc;
 }

@@ -1,0 +1,182 @@
+// cairn badges list | show | export | verify: the Open Badges credentials the issuer sent this
+// educator, exported as files wallets read and verified offline.
+#include <filesystem>
+
+#include "badge_input.h"
+#include "cairn/badge/baking.h"
+#include "cairn/badge/rfc3339.h"
+#include "cairn/badge/verify.h"
+#include "cairn/blob_store.h"
+#include "commands.h"
+#include "files.h"
+#include "store.h"
+#include "views.h"
+
+namespace cairn::cli {
+namespace {
+
+int64_t NowMs() { return SystemEnv().clock->NowMillis(); }
+
+// The credential argument names, or a reported failure (nullopt).
+std::optional<CredentialRecord> CredentialArg(Invocation& inv, Device& device) {
+  Result<std::optional<CredentialRecord>> found = device.FindCredential(inv.arg(0));
+  if (!found.ok()) {
+    inv.Fail(found.status());
+    return std::nullopt;
+  }
+  if (!found->has_value()) {
+    inv.Fail(NotFound("no credential '" + inv.arg(0) +
+                      "' on this device; 'cairn badges list' shows the ones here, and new ones "
+                      "arrive with 'cairn sync'"));
+    return std::nullopt;
+  }
+  return std::move(*found);
+}
+
+// The catalog badge image of the credential's micro-credential or stack.
+Result<v1::BadgeImage> BadgeImageOf(Device& device, const CredentialRecord& record) {
+  if (record.kind == CredentialKind::kStack) {
+    CAIRN_ASSIGN_OR_RETURN(const std::vector<v1::Stack> stacks, device.ListStacks());
+    for (const v1::Stack& stack : stacks) {
+      if (stack.id() == record.subject_id) return stack.image();
+    }
+    return NotFound("stack '" + record.subject_id +
+                    "' is not in the catalog on this device, so its badge image is not either; "
+                    "sync the catalog, or export --format json");
+  }
+  CAIRN_ASSIGN_OR_RETURN(const v1::MicroCredential mc,
+                         device.GetMicroCredential(record.subject_id));
+  return mc.image();
+}
+
+// The baked image (png or svg) of the credential: the JSON with its proof, or with --jws the
+// VC-JWT.
+Result<std::string> Baked(Device& device, const CredentialRecord& record, bool svg, bool jws) {
+  CAIRN_ASSIGN_OR_RETURN(const v1::BadgeImage image, BadgeImageOf(device, record));
+  if (image.png().empty()) {
+    return FailedPrecondition("the catalog on this device has no badge image for '" +
+                              record.subject_id + "'; sync the catalog, or export --format json");
+  }
+  const std::string& credential = jws ? record.jws : record.json;
+  if (!svg) return badge::BakePng(image.png(), credential);
+  if (!image.svg().empty()) return badge::BakeSvg(image.svg(), credential);
+  int width = static_cast<int>(image.width());
+  int height = static_cast<int>(image.height());
+  if (width <= 0 || height <= 0) {
+    CAIRN_ASSIGN_OR_RETURN(const badge::PngInfo info, badge::InspectPng(image.png()));
+    width = static_cast<int>(info.width);
+    height = static_cast<int>(info.height);
+  }
+  return badge::BakeSvg(badge::SvgWrappingPng(image.png(), width, height), credential);
+}
+
+// The evidence store when this device has one; opening it never creates a key.
+struct EvidenceStore {
+  std::unique_ptr<BlobStore> store;
+  badge::EvidenceLookup lookup;
+};
+
+Result<EvidenceStore> OpenEvidence(Invocation& inv) {
+  EvidenceStore out;
+  CAIRN_ASSIGN_OR_RETURN(const std::string home, inv.Home());
+  std::error_code ec;
+  if (!std::filesystem::exists(home + "/blob.key", ec)) return out;
+  CAIRN_ASSIGN_OR_RETURN(out.store, OpenBlobStore(home));
+  out.lookup = badge::EvidenceInBlobStore(*out.store);
+  return out;
+}
+
+}  // namespace
+
+int RunBadgesList(Invocation& inv) {
+  Result<Device*> device = inv.OpenDevice();
+  if (!device.ok()) return inv.Fail(device.status());
+  Result<std::vector<CredentialRecord>> all = (*device)->ListCredentials();
+  if (!all.ok()) return inv.Fail(all.status());
+  PrintCredentialList(*all, NowMs(), inv.json(), inv.out());
+  return kExitOk;
+}
+
+int RunBadgesShow(Invocation& inv) {
+  Result<Device*> device = inv.OpenDevice();
+  if (!device.ok()) return inv.Fail(device.status());
+  const std::optional<CredentialRecord> record = CredentialArg(inv, **device);
+  if (!record) return kExitError;
+  PrintCredential(*record, NowMs(), inv.json(), inv.out());
+  return kExitOk;
+}
+
+int RunBadgesExport(Invocation& inv) {
+  const std::optional<std::string> format = inv.option("format");
+  if (!format) return inv.UsageError("missing --format json|jws|png|svg|pack");
+  const bool image = *format == "png" || *format == "svg";
+  if (!image && *format != "json" && *format != "jws" && *format != "pack") {
+    return inv.UsageError("--format '" + *format + "' is not one of json, jws, png, svg, pack");
+  }
+  if (inv.option("jws") && !image) {
+    return inv.UsageError(
+        "--jws chooses what a png or svg carries; use --format jws for the "
+        "VC-JWT itself");
+  }
+  Result<Device*> device = inv.OpenDevice();
+  if (!device.ok()) return inv.Fail(device.status());
+  const std::optional<CredentialRecord> record = CredentialArg(inv, **device);
+  if (!record) return kExitError;
+
+  std::string bytes;
+  if (*format == "json") {
+    bytes = record->json + "\n";
+  } else if (*format == "jws") {
+    bytes = record->jws + "\n";
+  } else if (*format == "pack") {
+    Result<badge::VerificationPack> pack = badge::BuildVerificationPack(*record);
+    if (!pack.ok()) return inv.Fail(pack.status());
+    bytes = badge::SerializeVerificationPack(*pack);
+  } else {
+    Result<std::string> baked =
+        Baked(**device, *record, *format == "svg", inv.option("jws").has_value());
+    if (!baked.ok()) return inv.Fail(baked.status());
+    bytes = *std::move(baked);
+  }
+  if (record->revoked()) {
+    inv.err() << "cairn: warning: this credential was revoked"
+              << (record->revocation_reason.empty() ? "" : ": " + record->revocation_reason)
+              << "; verifiers will say so\n";
+  }
+  const std::optional<std::string> out = inv.option("out");
+  if (!out || *out == "-") {
+    inv.out() << bytes;
+    return kExitOk;
+  }
+  std::error_code ec;
+  if (std::filesystem::exists(*out, ec)) {
+    return inv.Fail(AlreadyExists(*out + " exists; choose another name or remove it first"));
+  }
+  if (Status s = WriteFileAtomically(*out, bytes); !s.ok()) return inv.Fail(s);
+  inv.out() << "wrote " << *out << " (" << *format << ", " << bytes.size() << " bytes)\n";
+  return kExitOk;
+}
+
+int RunBadgesVerify(Invocation& inv) {
+  int64_t now_ms = NowMs();
+  if (const std::optional<std::string> now = inv.option("now")) {
+    Result<int64_t> parsed = badge::ParseRfc3339(*now);
+    if (!parsed.ok()) return inv.UsageError("--now '" + *now + "': " + parsed.status().message());
+    now_ms = *parsed;
+  }
+  Result<std::string> bytes = ReadWholeFile(inv.arg(0));
+  if (!bytes.ok()) return inv.Fail(bytes.status());
+  Result<Device*> device = inv.OpenDevice();
+  if (!device.ok()) return inv.Fail(device.status());
+  Result<VerifyInput> input = PackForFile(*bytes, inv.arg(0), **device);
+  if (!input.ok()) return inv.Fail(input.status());
+  Result<EvidenceStore> evidence = OpenEvidence(inv);
+  if (!evidence.ok()) return inv.Fail(evidence.status());
+  Result<badge::Verdict> verdict = badge::VerifyPack(input->pack, now_ms, evidence->lookup);
+  if (!verdict.ok()) return inv.Fail(verdict.status());
+  if (!inv.json()) inv.out() << inv.arg(0) << ": " << input->what << "\n";
+  PrintVerdict(*verdict, input->keys_from, now_ms, inv.json(), inv.out());
+  return verdict->valid ? kExitOk : kExitInvalid;
+}
+
+}  // namespace cairn::cli
