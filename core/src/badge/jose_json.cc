@@ -10,9 +10,13 @@ namespace {
 
 // A basic_parser handler that only remembers the member names of each open object.
 struct DuplicateFinder {
+  // NOLINTNEXTLINE(readability-identifier-naming): Boost.JSON's handler concept names it
   static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
+  // NOLINTNEXTLINE(readability-identifier-naming): Boost.JSON's handler concept names it
   static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
+  // NOLINTNEXTLINE(readability-identifier-naming): Boost.JSON's handler concept names it
   static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
+  // NOLINTNEXTLINE(readability-identifier-naming): Boost.JSON's handler concept names it
   static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
 
   std::vector<std::optional<std::set<std::string>>> open;  // nullopt for an array

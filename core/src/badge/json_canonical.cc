@@ -19,7 +19,7 @@ constexpr double kMaxExactInteger = 9007199254740992.0;
 std::u16string Utf16(std::string_view text) {
   std::u16string out;
   for (size_t i = 0; i < text.size();) {
-    unsigned char lead = static_cast<unsigned char>(text[i]);
+    const auto lead = static_cast<unsigned char>(text[i]);
     size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xe ? 3 : 4;
     if (i + length > text.size()) length = 1;
     char32_t cp = length == 1 ? lead : lead & (0x3f >> (length - 1));

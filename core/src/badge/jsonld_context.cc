@@ -95,7 +95,7 @@ bool IsAbsoluteIri(std::string_view value) {
     }
   }
   for (size_t i = colon + 1; i < value.size();) {
-    unsigned char byte = static_cast<unsigned char>(value[i]);
+    const auto byte = static_cast<unsigned char>(value[i]);
     if (byte < 0x80) {
       if (byte == ' ' || (byte >= '\t' && byte <= '\r')) return false;
       ++i;
@@ -161,7 +161,7 @@ struct SharedCache {
 };
 
 SharedCache& Shared() {
-  static SharedCache* const kCache = new SharedCache();
+  static auto* const kCache = new SharedCache();
   return *kCache;
 }
 

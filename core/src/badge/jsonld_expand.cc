@@ -278,15 +278,12 @@ Status Expander::ExpandEntries(const ContextPtr& active, const ContextPtr& type_
         }
         result["@graph"] = std::move(graph);
       } else if (name == "@value") {
-        if (input_type == "@json") {
-          result["@value"] = json::value(value, storage_);
-        } else if (value.is_null()) {
-          return Fail("a null @value would drop the value");
-        } else if (!IsScalar(value)) {
-          return Fail("@value must be a string, number or boolean");
-        } else {
-          result["@value"] = json::value(value, storage_);
+        // An @json value may be any JSON; any other must be a scalar.
+        if (input_type != "@json") {
+          if (value.is_null()) return Fail("a null @value would drop the value");
+          if (!IsScalar(value)) return Fail("@value must be a string, number or boolean");
         }
+        result["@value"] = json::value(value, storage_);
       } else if (name == "@language") {
         const json::string* text = value.if_string();
         if (text == nullptr) return Fail("@language must be a string");

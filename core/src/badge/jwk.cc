@@ -88,8 +88,8 @@ boost::json::object JwkToJson(const Jwk& jwk) {
 std::string JwkThumbprint(const Jwk& jwk) {
   // RFC 7638 §3.2: the required members only, in lexicographic order, no whitespace. The
   // base64url alphabet needs no JSON escaping.
-  const std::string canonical = "{\"e\":\"" + Base64UrlEncode(jwk.e) +
-                                "\",\"kty\":\"RSA\",\"n\":\"" + Base64UrlEncode(jwk.n) + "\"}";
+  const std::string canonical = R"({"e":")" + Base64UrlEncode(jwk.e) + R"(","kty":"RSA","n":")" +
+                                Base64UrlEncode(jwk.n) + "\"}";
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
   if (EVP_Digest(canonical.data(), canonical.size(), digest, &size, EVP_sha256(), nullptr) != 1) {

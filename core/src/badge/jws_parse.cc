@@ -47,7 +47,7 @@ Result<JoseHeader> ReadHeader(const boost::json::object& json) {
     header.jwk = std::move(key).value();
   }
   if (!header.kid && !header.jwk) {
-    return InvalidArgument("header: neither \"kid\" nor \"jwk\" is present; OB 3.0 requires one");
+    return InvalidArgument(R"(header: neither "kid" nor "jwk" is present; OB 3.0 requires one)");
   }
   if (const auto* typ = json.if_contains("typ")) {
     if (!typ->is_string() || typ->as_string() != "JWT") {

@@ -63,7 +63,7 @@ Status VerifyJwsSignature(const CompactJws& jws, const Jwk& key) {
     return InvalidArgument("key " + KeyLabel(key) + " is for alg \"" + key.alg + "\", not RS256");
   }
   if (!key.use.empty() && key.use != "sig") {
-    return InvalidArgument("key " + KeyLabel(key) + " has use \"" + key.use + "\", not \"sig\"");
+    return InvalidArgument("key " + KeyLabel(key) + " has use \"" + key.use + R"(", not "sig")");
   }
   CAIRN_ASSIGN_OR_RETURN(Owned<EVP_PKEY> pkey, RsaPublicKey(key));
   if (EVP_PKEY_get_bits(pkey.get()) < kMinRsaBits) {

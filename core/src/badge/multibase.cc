@@ -1,6 +1,7 @@
 #include "cairn/badge/multibase.h"
 
 #include <algorithm>
+#include <ranges>
 
 namespace cairn::badge {
 namespace {
@@ -29,7 +30,7 @@ std::string Base58BtcEncode(std::span<const uint8_t> bytes) {
     }
   }
   std::string out(zeros, '1');
-  for (auto it = digits.rbegin(); it != digits.rend(); ++it) out.push_back(kAlphabet[*it]);
+  for (unsigned char& digit : std::ranges::reverse_view(digits)) out.push_back(kAlphabet[digit]);
   return out;
 }
 
@@ -47,7 +48,7 @@ Result<std::vector<uint8_t>> Base58BtcDecode(std::string_view text) {
       return InvalidArgument("the character '" + std::string(1, text[i]) + "' at offset " +
                              std::to_string(i) + " is not base58btc");
     }
-    unsigned carry = static_cast<unsigned>(value);
+    auto carry = static_cast<unsigned>(value);
     for (uint8_t& byte : bytes) {
       carry += static_cast<unsigned>(byte) * 58;
       byte = static_cast<uint8_t>(carry & 0xff);

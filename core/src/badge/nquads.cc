@@ -37,7 +37,7 @@ void AppendIri(std::string_view iri, std::string& out) {
   out.push_back('<');
   size_t run = 0;
   for (size_t i = 0; i < iri.size(); ++i) {
-    unsigned char byte = static_cast<unsigned char>(iri[i]);
+    auto byte = static_cast<unsigned char>(iri[i]);
     if (!IriNeedsEscape(byte)) continue;
     out.append(iri.data() + run, i - run);
     AppendUchar(byte, out);
@@ -52,7 +52,7 @@ void AppendLiteral(const RdfTerm& literal, std::string& out) {
   out.push_back('"');
   size_t run = 0;
   for (size_t i = 0; i < value.size(); ++i) {
-    unsigned char byte = static_cast<unsigned char>(value[i]);
+    auto byte = static_cast<unsigned char>(value[i]);
     if (!LiteralNeedsEscape(byte)) continue;
     out.append(value.data() + run, i - run);
     run = i + 1;

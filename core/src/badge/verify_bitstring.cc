@@ -26,7 +26,7 @@ Result<std::string> Gunzip(std::string_view gzip) {
       return InvalidArgument("encodedList inflates to more than " +
                              std::to_string(kMaxStatusListBytes) + " bytes; refused");
     }
-    const size_t room = std::min<size_t>(64 * 1024, kMaxStatusListBytes + 1 - done);
+    const size_t room = std::min<size_t>(size_t{64} << 10, kMaxStatusListBytes + 1 - done);
     out.resize(done + room);
     stream.next_out = reinterpret_cast<Bytef*>(out.data() + done);
     stream.avail_out = static_cast<uInt>(room);

@@ -124,7 +124,7 @@ Result<VerificationPack> ParseVerificationPack(std::string_view text) {
   const json::value* type = object.if_contains("type");
   if (type == nullptr || !type->is_string() || type->as_string() != kVerificationPackType) {
     return InvalidArgument(
-        "pack: \"type\" must be \"" + std::string(kVerificationPackType) + "\"" +
+        R"(pack: "type" must be ")" + std::string(kVerificationPackType) + "\"" +
         (type == nullptr ? "; it is missing" : ", not " + json::serialize(*type)) +
         ": this is not a Cairn verification pack");
   }

@@ -99,7 +99,7 @@ VerificationCheck CheckStatus(const VerificationPack& pack, int64_t now_ms,
   if (StringMember(list, "statusPurpose") != "revocation") {
     return Failed(std::string(kName), "statusList.credentialSubject.statusPurpose is \"" +
                                           StringMember(list, "statusPurpose") +
-                                          "\", not the credential's \"revocation\"");
+                                          R"(", not the credential's "revocation")");
   }
   Result<std::string> bits = DecodeBitstringStatusList(StringMember(list, "encodedList"));
   if (!bits.ok()) {

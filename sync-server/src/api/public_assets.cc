@@ -50,9 +50,16 @@ if (main && button && verdict) {
     verdict.textContent = 'Checking…';
     try {
       const credential = await fetch(main.dataset.credential + '.json').then((r) => r.text());
-      const answer = await fetch('/v1/verify', {
+      const response = await fetch('/v1/verify', {
         method: 'POST', headers: { 'Content-Type': 'application/json' }, body: credential,
-      }).then((r) => r.json());
+      });
+      if (!response.ok) {
+        verdict.className = '';
+        verdict.textContent = 'This server cannot check credentials yet: download the JSON and '
+          + 'check it with any Open Badges 3.0 verifier.';
+        return;
+      }
+      const answer = await response.json();
       const failed = (answer.checks || []).filter((c) => !c.ok);
       verdict.className = answer.valid ? 'ok' : 'bad';
       verdict.textContent = answer.valid

@@ -147,13 +147,13 @@ std::string CredentialPage(const CredentialPageFacts& facts) {
   std::string out = "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   out += "<title>" + EscapeHtml(name) + " — " + EscapeHtml(Text(issuer, "name")) + "</title>\n";
-  out += "<meta name=\"description\" content=\"" + EscapeHtml(Text(achievement, "description")) +
+  out += R"(<meta name="description" content=")" + EscapeHtml(Text(achievement, "description")) +
          "\">\n";
   out += Meta("og:type", "website") + Meta("og:title", name) +
          Meta("og:description", Text(achievement, "description")) + Meta("og:url", id) +
          Meta("og:site_name", Text(issuer, "name"));
   if (!image_url.empty()) out += Meta("og:image", image_url);
-  out += "<link rel=\"alternate\" type=\"application/ld+json\" href=\"" + EscapeHtml(id) +
+  out += R"(<link rel="alternate" type="application/ld+json" href=")" + EscapeHtml(id) +
          ".json\">\n<link rel=\"stylesheet\" href=\"/assets/badge.css\">\n"
          "<script type=\"module\" src=\"/assets/badge-verify.js\"></script>\n</head>\n<body>\n";
   out += "<main data-credential=\"" + EscapeHtml(id) + "\">\n<header class=\"badge\">\n";
@@ -163,7 +163,7 @@ std::string CredentialPage(const CredentialPageFacts& facts) {
   }
   out += "<div>\n<p class=\"kind\">Open Badges 3.0 credential</p>\n<h1>" + EscapeHtml(name) +
          "</h1>\n";
-  out += "<p class=\"status " + status_class + "\" role=\"status\">" + EscapeHtml(status_text) +
+  out += "<p class=\"status " + status_class + R"(" role="status">)" + EscapeHtml(status_text) +
          "</p>\n<dl>\n";
   out += "<dt>Issued by</dt><dd><a href=\"" + EscapeHtml(Text(issuer, "url")) + "\">" +
          EscapeHtml(Text(issuer, "name")) + "</a></dd>\n";

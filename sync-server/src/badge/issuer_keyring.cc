@@ -77,6 +77,7 @@ Result<std::vector<std::string>> IssuerKeyring::Rotate(const IssuerUrls& urls, i
   CAIRN_ASSIGN_OR_RETURN(std::vector<IssuerKey> made, MakeKeys(urls, now_ms));
   CAIRN_RETURN_IF_ERROR(store_.RotateKeys(urls.issuer_slug, made));
   std::vector<std::string> kids;
+  kids.reserve(made.size());
   for (const IssuerKey& key : made) kids.push_back(key.kid);
   return kids;
 }

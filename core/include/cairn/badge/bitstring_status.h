@@ -22,7 +22,7 @@ namespace cairn::badge {
 // many credentials its issuer has issued.
 inline constexpr uint64_t kMinStatusListEntries = 131072;
 // The largest bitstring accepted: 16 MiB, 134 million entries.
-inline constexpr uint64_t kMaxStatusListBytes = 16 * 1024 * 1024;
+inline constexpr uint64_t kMaxStatusListBytes = uint64_t{16} << 20;
 
 // The bitstring `encoded_list` carries. InvalidArgument naming the step that failed: not
 // 'u'-prefixed, not base64url, not GZIP (or damaged, or with bytes after its end), larger than
