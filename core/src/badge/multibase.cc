@@ -1,7 +1,6 @@
 #include "cairn/badge/multibase.h"
 
 #include <algorithm>
-#include <ranges>
 
 namespace cairn::badge {
 namespace {
@@ -30,7 +29,9 @@ std::string Base58BtcEncode(std::span<const uint8_t> bytes) {
     }
   }
   std::string out(zeros, '1');
-  for (unsigned char& digit : std::ranges::reverse_view(digits)) out.push_back(kAlphabet[digit]);
+  // Most significant digit first: the digits were made least significant first.
+  std::reverse(digits.begin(), digits.end());
+  for (const uint8_t digit : digits) out.push_back(kAlphabet[digit]);
   return out;
 }
 
