@@ -17,10 +17,16 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 iptables procps time python3
-  # badges: the OB 3.0 reference verifiers run on Node.js (scripts/ob3-kit.sh); pngcheck checks
-  # baked PNGs
-  nodejs npm pngcheck
+  # badges: pngcheck checks baked PNGs
+  pngcheck
 )
+
+# The OB 3.0 reference verifiers run on Node.js (scripts/ob3-kit.sh). A machine may already carry a
+# Node.js of its own (NodeSource's `nodejs` bundles npm and conflicts with Debian's `npm`), so
+# Debian's packages are asked for only when the commands are missing.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
