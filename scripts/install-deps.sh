@@ -17,8 +17,8 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 iptables procps time python3
-  # badges: pngcheck checks baked PNGs
-  pngcheck
+  # badges: pngcheck checks baked PNGs; html5lib (a conforming HTML5 parser) the hosted pages
+  pngcheck python3-html5lib
 )
 
 # The OB 3.0 reference verifiers run on Node.js (scripts/ob3-kit.sh). A machine may already carry a

@@ -20,7 +20,7 @@ build_and_test() {
   echo "== $preset: build"
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset" -j "$jobs"
-  # The OB 3.0 reference verifiers the badge tests run (copied from shared/ob3, npm ci).
+  # The OB 3.0 reference verifiers the badge tests run (third_party/ob3-kit, npm ci).
   bash scripts/ob3-kit.sh "build/$preset/ob3"
   echo "== $preset: tests"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
