@@ -39,39 +39,6 @@ std::string AssessmentBody(const std::vector<std::string>& not_yet, const std::s
 
 class AssessmentCycleTest : public EvidenceTransferTest {
  protected:
-  // The issuer of the demo catalog, with its API token from `cairn-server issuer add`.
-  void AddIssuer() {
-    Result<std::string> out = server_->AdminOk(
-        {"issuer", "add", "northbridge-institute", "--name", "Northbridge Institute"});
-    ASSERT_THAT(out.status(), IsOk());
-    const size_t at = out->find("api-token: ");
-    ASSERT_NE(at, std::string::npos) << *out;
-    token_ = FirstLineOf(out->substr(at + 11));
-  }
-
-  // A call to the issuer API over TLS, pinned to the server's certificate.
-  HttpResponse Issuer(const std::string& method, const std::string& target,
-                      const std::string& body = "", const std::string& range = "") {
-    HttpRequest request;
-    request.method = method;
-    request.target = target;
-    request.authorization = "Bearer " + token_;
-    request.content_type = body.empty() ? "" : "application/json";
-    request.body = body;
-    request.range = range;
-    return Direct(request);
-  }
-
-  json::value IssuerJson(const std::string& method, const std::string& target,
-                         const std::string& body = "") {
-    const HttpResponse response = Issuer(method, target, body);
-    EXPECT_EQ(response.status, 200) << method << " " << target << ": " << response.body;
-    boost::system::error_code error;
-    json::value value = json::parse(response.body, error);
-    EXPECT_FALSE(error) << response.body;
-    return value;
-  }
-
   // The pursuit's entry of `cairn status --json`.
   json::object PursuitStatus(const std::string& home) {
     const ProgramResult status = Cli(home, {"status", "--json"});
@@ -83,8 +50,6 @@ class AssessmentCycleTest : public EvidenceTransferTest {
     EXPECT_THAT(pursuits, SizeIs(1));
     return pursuits.empty() ? json::object() : pursuits[0].as_object();
   }
-
-  std::string token_;
 };
 
 TEST_F(AssessmentCycleTest, NotYetWithFeedbackThenResubmissionWithoutUploadsThenAward) {

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -117,7 +118,7 @@ class EvidenceTransferTest : public ::testing::Test {
 
   void SetUp() override {
     server_ = std::make_unique<ServerProcess>(dir_.File("server"));
-    ASSERT_THAT(server_->PublishCatalog(CAIRN_DEMO_CATALOG), IsOk());
+    ASSERT_NO_FATAL_FAILURE(PrepareCatalog());
     ASSERT_THAT(server_->Start(), IsOk());
     FaultProxy::Options options;
     options.target_port = server_->port();
@@ -131,6 +132,12 @@ class EvidenceTransferTest : public ::testing::Test {
       EXPECT_THAT(server_->Stop(), IsOk()) << "SIGTERM must stop the server with exit code 0";
     }
     if (HasFailure()) std::cerr << "--- server log (tail) ---\n" << server_->LogTail(40) << "\n";
+  }
+
+  // Before the server starts: the catalog its devices will pull. The CLI's demo catalog unless
+  // a test needs another.
+  virtual void PrepareCatalog() {
+    ASSERT_THAT(server_->PublishCatalog(CAIRN_DEMO_CATALOG), IsOk());
   }
 
   std::string ProxyUrl() const { return "https://127.0.0.1:" + std::to_string(proxy_->port()); }
@@ -202,6 +209,40 @@ class EvidenceTransferTest : public ::testing::Test {
     return value.value_or(0);
   }
 
+  // Adds issuer `slug`, keeping the API token `cairn-server issuer add` prints.
+  void AddIssuer(const std::string& slug = "northbridge-institute",
+                 const std::string& name = "Northbridge Institute") {
+    Result<std::string> out = server_->AdminOk({"issuer", "add", slug, "--name", name});
+    ASSERT_THAT(out.status(), IsOk());
+    const size_t at = out->find("api-token: ");
+    ASSERT_NE(at, std::string::npos) << *out;
+    token_ = FirstLineOf(out->substr(at + 11));
+  }
+
+  // A call to the issuer API over TLS, pinned to the server's certificate.
+  HttpResponse Issuer(const std::string& method, const std::string& target,
+                      const std::string& body = "", const std::string& range = "") {
+    HttpRequest request;
+    request.method = method;
+    request.target = target;
+    request.authorization = "Bearer " + token_;
+    request.content_type = body.empty() ? "" : "application/json";
+    request.body = body;
+    request.range = range;
+    return Direct(request);
+  }
+
+  // The JSON answer of an issuer API call, which must be 200.
+  boost::json::value IssuerJson(const std::string& method, const std::string& target,
+                                const std::string& body = "") {
+    const HttpResponse response = Issuer(method, target, body);
+    EXPECT_EQ(response.status, 200) << method << " " << target << ": " << response.body;
+    boost::system::error_code error;
+    boost::json::value value = boost::json::parse(response.body, error);
+    EXPECT_FALSE(error) << response.body;
+    return value;
+  }
+
   // The device token of a CLI home (read once the CLI has exited).
   static std::string TokenOf(const std::string& home) {
     Result<std::unique_ptr<Device>> device = Device::Open(home + "/device.db");
@@ -219,6 +260,7 @@ class EvidenceTransferTest : public ::testing::Test {
 
   TempDir dir_;
   std::unique_ptr<ServerProcess> server_;
+  std::string token_;  // the issuer's API token (AddIssuer)
   std::unique_ptr<FaultProxy> proxy_;
 };
 

@@ -23,9 +23,10 @@ struct VerifyInput {
   std::string keys_from;
 };
 
-// The pack for the bytes of `file_name`. `device` is consulted only for a bare credential.
-// FailedPrecondition, saying what to do instead, when this device has no credential of that id.
-Result<VerifyInput> PackForFile(std::string_view bytes, std::string_view file_name, Device& device);
+// The pack for the bytes of `file_name`. `device` may be null (a recognizer's machine with no
+// device store): a pack is then taken as it is. FailedPrecondition, saying what to do instead,
+// for a bare credential this device does not hold (or with no device at all).
+Result<VerifyInput> PackForFile(std::string_view bytes, std::string_view file_name, Device* device);
 
 }  // namespace cairn::cli
 

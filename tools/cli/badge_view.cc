@@ -209,41 +209,7 @@ void PrintExpiryReminders(const std::vector<ExpiryReminder>& due, std::ostream& 
 void PrintVerdict(const badge::Verdict& verdict, std::string_view keys_from, int64_t now_ms,
                   bool json, std::ostream& out) {
   if (json) {
-    JsonWriter w(out);
-    w.BeginObject()
-        .Key("valid")
-        .Bool(verdict.valid)
-        .Key("credential")
-        .String(verdict.credential_id)
-        .Key("name")
-        .String(verdict.name)
-        .Key("issuer")
-        .String(verdict.issuer_id)
-        .Key("keys_from")
-        .String(keys_from)
-        .Key("checked_at")
-        .String(IsoTime(now_ms))
-        .Key("revoked_as_of");
-    if (verdict.revoked_as_of_ms) {
-      w.String(IsoTime(*verdict.revoked_as_of_ms));
-    } else {
-      w.Raw("null");
-    }
-    w.Key("checks").BeginArray();
-    for (const badge::VerificationCheck& c : verdict.checks) {
-      w.BeginObject()
-          .Key("name")
-          .String(c.name)
-          .Key("ok")
-          .Bool(c.ok)
-          .Key("skipped")
-          .Bool(c.skipped)
-          .Key("detail")
-          .String(c.detail)
-          .EndObject();
-    }
-    w.EndArray().EndObject();
-    out << "\n";
+    out << boost::json::serialize(badge::VerdictJson(verdict, keys_from, now_ms)) << "\n";
     return;
   }
   for (const badge::VerificationCheck& c : verdict.checks) {

@@ -1,5 +1,6 @@
 #include "invocation.h"
 
+#include <filesystem>
 #include <iterator>
 
 #include "command_table.h"
@@ -47,6 +48,12 @@ std::string Invocation::TextArg(size_t index) {
 
 Result<std::string> Invocation::Home() const {
   return ResolveHome(args_.Get("home"), io_.cairn_home_env, io_.home_env);
+}
+
+Result<bool> Invocation::HasDeviceStore() const {
+  CAIRN_ASSIGN_OR_RETURN(const std::string home, Home());
+  std::error_code ec;
+  return std::filesystem::exists(DatabasePath(home), ec);
 }
 
 Result<Device*> Invocation::OpenDevice() {

@@ -76,6 +76,8 @@ class Invocation {
   Result<std::string> Home() const;
   // The existing store; opened once, kept for the rest of the invocation.
   Result<Device*> OpenDevice();
+  // Whether the home holds a device store (OpenDevice would find one).
+  Result<bool> HasDeviceStore() const;
 
  private:
   const CommandSpec& spec_;

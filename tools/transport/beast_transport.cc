@@ -473,12 +473,15 @@ Result<http::request_header<>> BeastTransport::Impl::RequestHead(const HttpReque
   head.set(http::field::accept_encoding, "zstd");
   if (!in.content_type.empty()) head.set(http::field::content_type, in.content_type);
   if (!in.authorization.empty()) head.set(http::field::authorization, in.authorization);
-  if (!in.range.empty()) {
-    // Made by the engine, but a header value must stay one line whatever it holds.
-    if (in.range.find_first_of("\r\n") != std::string::npos) {
-      return InvalidArgument("the Range header of " + in.target + " holds a line break");
+  // Made by the engine, but a header value must stay one line whatever it holds.
+  for (const auto& [field, value] :
+       {std::pair{http::field::range, &in.range}, std::pair{http::field::accept, &in.accept}}) {
+    if (value->empty()) continue;
+    if (value->find_first_of("\r\n") != std::string::npos) {
+      return InvalidArgument("the " + std::string(http::to_string(field)) + " header of " +
+                             in.target + " holds a line break");
     }
-    head.set(http::field::range, in.range);
+    head.set(field, *value);
   }
   return head;
 }

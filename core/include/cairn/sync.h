@@ -39,6 +39,8 @@ struct HttpRequest {
   std::string body;
   // A Range header ("bytes=0-1048575") for a ranged GET of a blob, or empty for none.
   std::string range = {};
+  // An Accept header ("text/html" for a hosted credential's page), or empty for none.
+  std::string accept = {};
 };
 
 // The answer, body already decompressed by the transport.

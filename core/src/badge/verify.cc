@@ -229,4 +229,26 @@ Result<Verdict> VerifyPack(const VerificationPack& pack, int64_t now_ms,
   return verdict;
 }
 
+json::object VerdictJson(const Verdict& verdict, std::string_view keys_from, int64_t now_ms) {
+  json::array checks;
+  for (const VerificationCheck& check : verdict.checks) {
+    checks.push_back(json::object{{"name", check.name},
+                                  {"ok", check.ok},
+                                  {"skipped", check.skipped},
+                                  {"detail", check.detail}});
+  }
+  json::object out;
+  out["valid"] = verdict.valid;
+  out["credential"] = verdict.credential_id;
+  out["name"] = verdict.name;
+  out["issuer"] = verdict.issuer_id;
+  out["keys_from"] = keys_from;
+  out["checked_at"] = FormatRfc3339(now_ms);
+  out["revoked_as_of"] = verdict.revoked_as_of_ms
+                             ? json::value(FormatRfc3339(*verdict.revoked_as_of_ms))
+                             : json::value(nullptr);
+  out["checks"] = std::move(checks);
+  return out;
+}
+
 }  // namespace cairn::badge

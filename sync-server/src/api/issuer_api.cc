@@ -17,6 +17,7 @@ namespace json = boost::json;
 
 constexpr std::string_view kJson = "application/json";
 constexpr std::string_view kSubmissions = "submissions";
+constexpr std::string_view kCredentials = "credentials";
 
 Response JsonError(int http_status, const Status& status) {
   return ErrorResponse(kJson, http_status, status);
@@ -197,6 +198,17 @@ Result<DecisionSpec> ParseDecisionBody(std::string_view body) {
   return spec;
 }
 
+// {"reason": "…"}: why a credential is revoked, shown to whoever checks it.
+Result<std::string> ParseRevocationBody(std::string_view body) {
+  CAIRN_ASSIGN_OR_RETURN(const json::object in, ParseJsonObject(body));
+  CAIRN_RETURN_IF_ERROR(CheckKnownFields(in, "", {"reason"}));
+  CAIRN_ASSIGN_OR_RETURN(std::string reason, StringField(in, "", "reason", true));
+  if (reason.empty()) {
+    return InvalidArgument("reason: say why the credential is revoked; verifiers show it");
+  }
+  return reason;
+}
+
 Status CheckJsonContentType(const Request& request) {
   const std::string_view type = request.content_type;
   if (type.empty() || type.starts_with(kJson)) return {};
@@ -233,14 +245,23 @@ Response IssuerApi::Handle(const Request& request) {
   const std::vector<std::string_view> parts = Segments(path.substr(kIssuerApiPrefix.size()));
 
   // Route first (404/405), then the caller (401), then ids (400), then the data (404...).
-  enum class Route : uint8_t { kList, kGet, kEvidence, kAssess, kDecide } route{};
+  enum class Route : uint8_t { kList, kGet, kEvidence, kAssess, kDecide, kRevoke } route{};
   std::string_view allowed = "GET";
-  if (parts.empty() || parts[0] != kSubmissions) {
+  const bool credentials = !parts.empty() && parts[0] == kCredentials;
+  if (parts.empty() || (parts[0] != kSubmissions && !credentials)) {
     return JsonError(
-        NotFound("no such endpoint; the issuer API is under /v1/issuer/submissions "
-                 "(docs/issuer-api.md)"));
+        NotFound("no such endpoint; the issuer API is under /v1/issuer/submissions and "
+                 "/v1/issuer/credentials (docs/issuer-api.md)"));
   }
-  if (parts.size() == 1) {
+  if (credentials) {
+    if (parts.size() != 3 || parts[2] != "revocation") {
+      return JsonError(
+          NotFound("no such endpoint under /v1/issuer/credentials; there is "
+                   "POST /v1/issuer/credentials/{id}/revocation (docs/issuer-api.md)"));
+    }
+    route = Route::kRevoke;
+    allowed = "POST";
+  } else if (parts.size() == 1) {
     route = Route::kList;
   } else if (parts.size() == 2) {
     route = Route::kGet;
@@ -271,6 +292,7 @@ Response IssuerApi::Handle(const Request& request) {
   if (!issuer.ok()) return JsonError(issuer.status());
 
   if (route == Route::kList) return List(*issuer, query);
+  if (route == Route::kRevoke) return Revoke(request, *issuer, parts[1]);
   Result<EntityId> id = EntityId::Parse(parts[1]);
   if (!id.ok()) {
     return JsonError(InvalidArgument("'" + std::string(parts[1]) +
@@ -287,6 +309,7 @@ Response IssuerApi::Handle(const Request& request) {
     case Route::kDecide:
       return Decide(request, *issuer, *id);
     case Route::kList:
+    case Route::kRevoke:
       break;
   }
   return JsonError(Internal("unrouted issuer API request"));
@@ -358,6 +381,31 @@ Response IssuerApi::Decide(const Request& request, const IssuerInfo& issuer, con
     out["credential"] = IssueAwardJson(*badges_, id);
   }
   return JsonAnswer(out);
+}
+
+Response IssuerApi::Revoke(const Request& request, const IssuerInfo& issuer,
+                           std::string_view credential_id) {
+  if (badges_ == nullptr) {
+    return JsonError(Unavailable("this server does not issue credentials"));
+  }
+  if (Status s = CheckJsonContentType(request); !s.ok()) return JsonError(s);
+  Result<std::string> reason = ParseRevocationBody(request.body);
+  if (!reason.ok()) return JsonError(reason.status());
+  // Another issuer's credential is 404, as one that does not exist.
+  Result<std::optional<IssuedCredential>> found = badges_->credentials().Get(credential_id);
+  if (!found.ok()) return JsonError(found.status());
+  if (!*found || (*found)->issuer_id != issuer.id) {
+    return JsonError(
+        NotFound("no credential '" + std::string(credential_id) + "' issued by " + issuer.id));
+  }
+  Result<IssuedCredential> revoked = badges_->Revoke(credential_id, *reason);
+  if (!revoked.ok()) return JsonError(revoked.status());
+  return JsonAnswer(
+      json::object{{"id", revoked->id},
+                   {"url", badges_->UrlsOf(revoked->issuer_id).Credential(revoked->id)},
+                   {"state", "revoked"},
+                   {"reason", revoked->revocation_reason},
+                   {"revoked_at_ms", revoked->revoked_ms.value_or(0)}});
 }
 
 }  // namespace cairn::server

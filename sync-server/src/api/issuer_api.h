@@ -7,6 +7,8 @@
 //   POST /v1/issuer/submissions/{id}/assessment       scores per criterion -> recommendation
 //   POST /v1/issuer/submissions/{id}/decision         the issuer's confirmation (final); an
 //                                                     award is issued as a credential at once
+//   POST /v1/issuer/credentials/{id}/revocation       {"reason":…}: revokes one of the
+//                                                     issuer's credentials (409 if revoked)
 //
 // Every call carries the issuer's API token (`Authorization: Bearer <token>`; 401 otherwise).
 // An issuer sees only submissions of its own micro-credentials: another issuer's is 404, as a
@@ -45,6 +47,7 @@ class IssuerApi {
                     std::string_view sha_hex);
   Response Assess(const Request& request, const IssuerInfo& issuer, const EntityId& id);
   Response Decide(const Request& request, const IssuerInfo& issuer, const EntityId& id);
+  Response Revoke(const Request& request, const IssuerInfo& issuer, std::string_view credential_id);
 
   ServerStore& store_;
   AssessmentStore assessments_;

@@ -9,6 +9,7 @@
 #include "api/issuer_api.h"
 #include "api/json_string.h"
 #include "api/paths.h"
+#include "api/public_verify.h"
 #include "cairn/change_codec.h"
 #include "cairn/v1/blob.pb.h"
 #include "cairn/v1/sync.pb.h"
@@ -186,6 +187,10 @@ Response Service::Handle(const Request& request) {
   }
   // The issuer API (issuer_api.h): its own token, JSON in and out.
   if (path.starts_with(kIssuerApiPrefix)) return IssuerApi(store_, badges_).Handle(request);
+  if (badges_ != nullptr && path == kPublicVerifyPath) {
+    if (auto r = only("POST")) return *r;
+    return PublicVerify(request, *badges_);
+  }
   if (badges_ != nullptr && BadgeHosting::Serves(path)) {
     return BadgeHosting(store_, *badges_).Handle(request);
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <string>
 
 #include "badge/issuer_documents.h"
@@ -55,6 +56,16 @@ std::string CriteriaNarrative(const v1::MicroCredential& mc) {
     for (const v1::MethodComponent& component : mc.method_components()) {
       out += "- **" + component.name() + "**: " + component.description() + "\n";
     }
+  }
+  // OB 3.0 has no term for the effort a micro-credential takes (creditsAvailable is academic
+  // credit), and safe-mode canonicalization refuses undefined ones: the hours go in the
+  // narrative, where people read them.
+  if (mc.estimated_hours() > 0) {
+    char hours[32];
+    std::snprintf(hours, sizeof hours, "%g", mc.estimated_hours());
+    out += "\n## Time\n\nAbout " + std::string(hours) +
+           (mc.estimated_hours() == 1 ? " hour" : " hours") +
+           " of planning, classroom practice and reflection.\n";
   }
   out +=
       "\n## Evidence\n\nThe educator submitted classroom evidence for every requirement, and "

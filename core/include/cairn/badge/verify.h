@@ -118,6 +118,12 @@ struct Verdict {
 Result<Verdict> VerifyPack(const VerificationPack& pack, int64_t now_ms,
                            const EvidenceLookup& evidence = {});
 
+// The verdict as JSON, the one form `cairn badges verify --json` prints and the server's
+// `POST /v1/verify` answers: {"valid", "credential", "name", "issuer", "keys_from" (whose word
+// the keys are), "checked_at", "revoked_as_of" (null unless revoked), "checks":[{"name", "ok",
+// "skipped", "detail"}]}.
+boost::json::object VerdictJson(const Verdict& verdict, std::string_view keys_from, int64_t now_ms);
+
 // An Evidence id as OB writes hashes: RFC 6920 "ni:///sha-256;<base64url digest>?ct=<type>"
 // (an authority between "//" and "/" is allowed and ignored).
 struct NamedInformation {
