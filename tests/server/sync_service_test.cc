@@ -298,6 +298,57 @@ TEST_F(SyncServiceTest, EnrolmentCodesAreSingleUseAndExpire) {
   EXPECT_THAT(store_->Enrol(sloppy, NewActorId(random), "typed").status(), IsOk());
 }
 
+// docs/protocol.md "Enrolment": the answer to POST /v1/enrol can be lost like any other; the
+// identical retry gets the same device and token back, within the code's lifetime, and leaves
+// no second device behind. Another actor with the used code is still refused.
+TEST_F(SyncServiceTest, LostEnrolAnswerIsRetriedForTheSameDevice) {
+  const std::string ana = AddUser("Ana", server::Role::kEducator);
+  Result<std::string> code = store_->NewEnrolCode(ana);
+  ASSERT_THAT(code.status(), IsOk());
+  SeededRandom random(0x5eed0e4a);  // its own seed: the fixture's actors come from small ones
+  const ActorId actor = NewActorId(random);
+  v1::EnrolRequest request;
+  request.set_code(*code);
+  request.set_actor(std::string(actor.AsBytes()));
+  request.set_device_name("ana-phone");
+  const auto enrol = [&](const v1::EnrolRequest& body) {
+    return service_->Handle(
+        {"POST", "/v1/enrol", "", "application/x-protobuf", "", body.SerializeAsString()});
+  };
+  const server::Response first = enrol(request);
+  ASSERT_EQ(first.status, 200) << first.body;
+  v1::EnrolResponse answer;
+  ASSERT_TRUE(answer.ParseFromString(first.body));
+
+  clock_.Advance(60'000);
+  const server::Response retry = enrol(request);
+  ASSERT_EQ(retry.status, 200) << retry.body;
+  v1::EnrolResponse again;
+  ASSERT_TRUE(again.ParseFromString(retry.body));
+  EXPECT_EQ(again.token(), answer.token());
+  EXPECT_EQ(again.user_id(), ana);
+  EXPECT_THAT(again.scopes(), ::testing::ElementsAreArray(answer.scopes()));
+  Result<std::vector<server::DeviceInfo>> devices = store_->ListDevices();
+  ASSERT_THAT(devices.status(), IsOk());
+  EXPECT_THAT(*devices, SizeIs(1));
+  EXPECT_THAT(store_->Authenticate(answer.token()).status(), IsOk());
+
+  // The code is not a way in for anyone else, nor after it expires, nor once the device is
+  // revoked.
+  v1::EnrolRequest other = request;
+  other.set_actor(std::string(NewActorId(random).AsBytes()));
+  EXPECT_EQ(enrol(other).status, 401);
+  ASSERT_THAT(store_->RevokeDevice(devices->front().id), IsOk());
+  EXPECT_EQ(enrol(request).status, 401);
+  Result<std::string> second = store_->NewEnrolCode(ana);
+  ASSERT_THAT(second.status(), IsOk());
+  request.set_code(*second);
+  request.set_actor(std::string(NewActorId(random).AsBytes()));
+  ASSERT_EQ(enrol(request).status, 200);
+  clock_.Advance(25LL * 60 * 60 * 1000);
+  EXPECT_EQ(enrol(request).status, 401);
+}
+
 TEST_F(SyncServiceTest, LostPushAnswerIsRetriedWithoutDuplicateOrLoss) {
   const std::string ana = AddUser("Ana", server::Role::kEducator);
   TestDevice phone = NewDevice(ana, "phone");

@@ -1,8 +1,14 @@
 // Users, enrolment codes, devices and token authentication.
 //
 // Secrets are never stored: an enrolment code and a device token are kept as their SHA-256.
-// Tokens are 256 random bits, so a hash without salt or stretching is enough (nothing to guess
-// from); codes are short enough to type, so they are also single-use and expire.
+// Codes are short enough to type, so they are also single-use and expire. A device token is
+// HMAC-SHA256 under a server key (meta 'device_token_key', 256 random bits made at the first
+// enrolment) of the code's text and the device's actor: unguessable without the code, which only
+// the enrolling device ever held, and the same for the same (code, actor) — which is what makes
+// a retried enrolment, whose first answer was lost, get the same device and token back. A hash
+// without salt or stretching is enough for 256-bit tokens (nothing to guess from).
+#include <openssl/hmac.h>
+
 #include <algorithm>
 #include <cctype>
 #include <string>
@@ -32,6 +38,43 @@ std::string NormaliseCode(std::string_view code) {
     out.push_back(c);
   }
   return out;
+}
+
+constexpr std::string_view kTokenKeyName = "device_token_key";
+
+// The server's token key, made (in the caller's transaction) if missing.
+Result<std::string> TokenKey(store::Database& db, Random& random) {
+  CAIRN_ASSIGN_OR_RETURN(store::Statement find,
+                         db.Prepare("SELECT value FROM meta WHERE key = ?1"));
+  find.BindText(1, kTokenKeyName);
+  CAIRN_ASSIGN_OR_RETURN(const bool found, find.Step());
+  if (found) return std::string(find.ColumnBlob(0));
+  std::array<uint8_t, 32> key{};
+  random.Fill(key);
+  const std::string bytes(reinterpret_cast<const char*>(key.data()), key.size());
+  CAIRN_ASSIGN_OR_RETURN(store::Statement add,
+                         db.Prepare("INSERT INTO meta(key, value) VALUES(?1, ?2)"));
+  add.BindText(1, kTokenKeyName).BindBlob(2, bytes);
+  CAIRN_RETURN_IF_ERROR(add.Run());
+  return bytes;
+}
+
+// base64url(HMAC-SHA256(key, "cairn-device-token" 0x00 normalised-code 0x00 actor)).
+Result<std::string> DeviceToken(std::string_view key, std::string_view code, const ActorId& actor) {
+  std::string message = "cairn-device-token";
+  message.push_back('\0');
+  message += code;
+  message.push_back('\0');
+  message += actor.AsBytes();
+  std::array<uint8_t, 32> mac{};
+  unsigned int length = 0;
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac.data(),
+           &length) == nullptr ||
+      length != mac.size()) {
+    return Internal("HMAC-SHA256 of a device token failed");
+  }
+  return Base64UrlEncode(mac);
 }
 
 }  // namespace
@@ -143,33 +186,46 @@ Result<Enrolment> ServerStore::Enrol(std::string_view code, const ActorId& actor
                                      std::string_view device_name) {
   if (actor.IsZero()) return InvalidArgument("the actor id is missing or all zero");
   if (device_name.size() > 200) return InvalidArgument("a device name is at most 200 bytes");
-  std::array<uint8_t, 32> secret{};
-  impl_->options.env.random->Fill(secret);
   Enrolment enrolment;
-  enrolment.token = Base64UrlEncode(secret);
   const int64_t now = impl_->options.env.clock->NowMillis();
+  const std::string normalised = NormaliseCode(code);
+  // One message for unknown, used and expired codes: which of them it was would help a guesser
+  // more than it helps a teacher, who needs a new code in every case.
+  const auto refused = [] {
+    return Unauthenticated(
+        "this enrolment code is unknown, used or expired; ask for a new one "
+        "(cairn-server enrol-code USER)");
+  };
 
   std::lock_guard lock(impl_->write_mutex);
   store::Database& db = *impl_->writer;
   const Status written = InTransaction(db, [&]() -> Status {
     CAIRN_ASSIGN_OR_RETURN(
         store::Statement find,
-        db.Prepare("SELECT e.user_id, e.expires_ms, e.used_ms, u.role FROM enrol_codes e "
-                   "JOIN users u ON u.id = e.user_id WHERE e.code_hash = ?1"));
-    const std::string code_hash = HashBlob(NormaliseCode(code));
+        db.Prepare("SELECT e.user_id, e.expires_ms, e.used_ms, u.role, e.device_id, d.actor, "
+                   "d.revoked_ms FROM enrol_codes e JOIN users u ON u.id = e.user_id "
+                   "LEFT JOIN devices d ON d.id = e.device_id WHERE e.code_hash = ?1"));
+    const std::string code_hash = HashBlob(normalised);
     find.BindBlob(1, code_hash);
     CAIRN_ASSIGN_OR_RETURN(const bool found, find.Step());
-    // One message for unknown, used and expired codes: which of them it was would help a
-    // guesser more than it helps a teacher, who needs a new code in every case.
-    if (!found || !find.ColumnIsNull(2) || find.ColumnInt(1) < now) {
-      return Unauthenticated(
-          "this enrolment code is unknown, used or expired; ask for a new one "
-          "(cairn-server enrol-code USER)");
-    }
+    if (!found || find.ColumnInt(1) < now) return refused();
+    CAIRN_ASSIGN_OR_RETURN(const std::string key, TokenKey(db, *impl_->options.env.random));
+    CAIRN_ASSIGN_OR_RETURN(enrolment.token, DeviceToken(key, normalised, actor));
     Principal& p = enrolment.principal;
     p.user_id = std::string(find.ColumnText(0));
     CAIRN_ASSIGN_OR_RETURN(p.role, ParseRole(find.ColumnText(3)));
     p.actor = actor;
+
+    if (!find.ColumnIsNull(2)) {
+      // Used: a retry of that same enrolment (its answer was lost) gets the device back, with
+      // the same token; anyone else is refused as for an unknown code.
+      const bool same_device = !find.ColumnIsNull(4) && !find.ColumnIsNull(5) &&
+                               find.ColumnIsNull(6) &&
+                               ActorId::FromBytes(find.ColumnBlob(5)) == actor;
+      if (!same_device) return refused();
+      p.device_id = std::string(find.ColumnText(4));
+      return impl_->FillScopes(p, db);
+    }
     p.device_id = impl_->ids.Next().ToString();
 
     CAIRN_ASSIGN_OR_RETURN(store::Statement taken,
@@ -182,9 +238,10 @@ Result<Enrolment> ServerStore::Enrol(std::string_view code, const ActorId& actor
     }
     CAIRN_RETURN_IF_ERROR(impl_->FillScopes(p, db));
 
-    CAIRN_ASSIGN_OR_RETURN(store::Statement use,
-                           db.Prepare("UPDATE enrol_codes SET used_ms = ?2 WHERE code_hash = ?1"));
-    use.BindBlob(1, code_hash).Bind(2, now);
+    CAIRN_ASSIGN_OR_RETURN(
+        store::Statement use,
+        db.Prepare("UPDATE enrol_codes SET used_ms = ?2, device_id = ?3 WHERE code_hash = ?1"));
+    use.BindBlob(1, code_hash).Bind(2, now).BindText(3, p.device_id);
     CAIRN_RETURN_IF_ERROR(use.Run());
 
     CAIRN_ASSIGN_OR_RETURN(store::Statement add_actor,

@@ -7,7 +7,7 @@
 namespace cairn::server {
 namespace {
 
-constexpr std::array<const char*, 5> kMigrations = {
+constexpr std::array<const char*, 6> kMigrations = {
     // 0 -> 1
     R"sql(
       CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
@@ -227,6 +227,12 @@ constexpr std::array<const char*, 5> kMigrations = {
         sha256 TEXT PRIMARY KEY,
         media_type TEXT NOT NULL,
         bytes BLOB NOT NULL) WITHOUT ROWID;
+    )sql",
+    // 6: enrolment is safe to retry (docs/protocol.md "Enrolment"): a used code remembers the
+    // device it enrolled, so that the same actor's retry within the code's lifetime gets that
+    // device back.
+    R"sql(
+      ALTER TABLE enrol_codes ADD COLUMN device_id TEXT;
     )sql",
 };
 
