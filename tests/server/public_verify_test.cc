@@ -80,10 +80,12 @@ TEST_F(PublicVerifyTest, AChangedCredentialFailsWithTheCheckThatFoundIt) {
   EXPECT_FALSE(Check(verdict, "proof").at("ok").as_bool());
   EXPECT_FALSE(Check(verdict, "same-credential").at("ok").as_bool());
 
-  // One changed character of the VC-JWT's signature.
+  // One changed character of the VC-JWT's signature: its first, whose six bits all count (the
+  // last one's low bits are padding, and changing those makes non-canonical base64url instead).
   std::string jws = Public(path_ + ".jws").body;
-  while (!jws.empty() && jws.back() == '\n') jws.pop_back();
-  jws.back() = jws.back() == 'A' ? 'B' : 'A';
+  const size_t signature = jws.rfind('.') + 1;
+  ASSERT_LT(signature, jws.size());
+  jws[signature] = jws[signature] == 'A' ? 'B' : 'A';
   const json::object jws_verdict = Verdict(jws);
   EXPECT_FALSE(jws_verdict.at("valid").as_bool());
   EXPECT_THAT(std::string(Check(jws_verdict, "vc-jwt").at("detail").as_string()),

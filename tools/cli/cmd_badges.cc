@@ -170,9 +170,9 @@ int RunBadgesVerify(Invocation& inv) {
   // are no documents of this device to prefer and no evidence to compare.
   Device* device = nullptr;
   Result<EvidenceStore> evidence = EvidenceStore{};
-  if (Result<bool> has = inv.HasDeviceStore(); !has.ok()) {
-    return inv.Fail(has.status());
-  } else if (*has) {
+  const Result<bool> has_store = inv.HasDeviceStore();
+  if (!has_store.ok()) return inv.Fail(has_store.status());
+  if (*has_store) {
     Result<Device*> opened = inv.OpenDevice();
     if (!opened.ok()) return inv.Fail(opened.status());
     device = *opened;
