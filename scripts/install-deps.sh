@@ -14,11 +14,14 @@ packages=(
   libboost1.81-dev
   libgit2-dev
   libzstd-dev zstd zlib1g-dev
+  libqrencode-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 iptables procps time python3
   # badges: pngcheck checks baked PNGs; html5lib (a conforming HTML5 parser) the hosted pages
   pngcheck python3-html5lib
+  # the "add to wallet" QR code: rendered by rsvg-convert, read back by zbarimg
+  librsvg2-bin zbar-tools
 )
 
 # The OB 3.0 reference verifiers run on Node.js (scripts/ob3-kit.sh). A machine may already carry a

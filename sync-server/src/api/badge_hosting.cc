@@ -7,6 +7,7 @@
 #include "api/public_assets.h"
 #include "badge/credential_page.h"
 #include "badge/issuer_documents.h"
+#include "badge/wallet_exchange.h"
 #include "cairn/badge/baking.h"
 #include "cairn/catalog_publish.h"
 #include "cairn/hex.h"
@@ -21,6 +22,7 @@ constexpr std::string_view kIssuersPrefix = "/issuers/";
 constexpr std::string_view kAchievementsPrefix = "/achievements/";
 constexpr std::string_view kImagesPrefix = "/badge-images/";
 constexpr std::string_view kAssetsPrefix = "/assets/";
+constexpr std::string_view kExchange = "/exchange";
 
 // Public documents change rarely but must show a revocation soon: a minute of caching.
 constexpr std::string_view kShortCache = "public, max-age=60";
@@ -86,12 +88,19 @@ bool BadgeHosting::Serves(std::string_view path) {
 
 Response BadgeHosting::Handle(const Request& request) {
   const std::string_view path = PathOf(request.target);
-  if (request.method != "GET" && request.method != "HEAD") {
+  const bool exchange = path.starts_with(kCredentialsPrefix) && path.ends_with(kExchange);
+  if (request.method != "GET" && request.method != "HEAD" &&
+      !(exchange && request.method == "POST")) {
     Response r =
-        Failure(request, InvalidArgument(std::string(path) + " takes GET, not " + request.method));
+        Failure(request, InvalidArgument(std::string(path) + " takes GET" +
+                                         (exchange ? " or POST" : "") + ", not " + request.method));
     r.status = 405;
-    r.headers.emplace_back("Allow", "GET, HEAD");
+    r.headers.emplace_back("Allow", exchange ? "GET, HEAD, POST" : "GET, HEAD");
     return r;
+  }
+  if (exchange) {
+    const std::string_view rest = path.substr(kCredentialsPrefix.size());
+    return Exchange(request, rest.substr(0, rest.size() - kExchange.size()));
   }
   if (path.starts_with(kCredentialsPrefix)) {
     return Credential(request, path.substr(kCredentialsPrefix.size()));
@@ -105,6 +114,39 @@ Response BadgeHosting::Handle(const Request& request) {
     return Answer(std::string(asset->content_type), std::string(asset->body), kLongCache);
   }
   return NoSuch(request, "such file");
+}
+
+Response BadgeHosting::Exchange(const Request& request, std::string_view uuid) {
+  if (!IsUuid(uuid)) return NoSuch(request, "credential with that id");
+  Result<std::optional<IssuedCredential>> found = badges_.credentials().Get(uuid);
+  if (!found.ok()) return Failure(request, found.status());
+  if (!*found) return NoSuch(request, "credential with that id");
+  const IssuedCredential& issued = **found;
+  boost::system::error_code error;
+  json::value parsed = json::parse(issued.json, error);
+  if (error || !parsed.is_object() || !parsed.get_object().contains("id") ||
+      !parsed.get_object().at("id").is_string()) {
+    return Failure(request, DataLoss("the stored credential " + issued.id + " is damaged"));
+  }
+  const json::object& credential = parsed.get_object();
+  const std::string_view id = credential.at("id").get_string();
+  if (request.method != "POST") return JsonDocument(ExchangeProtocols(id));
+
+  // The wallet's first POST is `{}`; a wallet that goes on with a presentation gets the same offer.
+  json::value body = json::parse(request.body, error);
+  if (error || !body.is_object()) {
+    return Failure(request, InvalidArgument("a wallet exchange takes a JSON object ({} to start); "
+                                            "the body is not one"));
+  }
+  if (issued.revoked_ms) {
+    return Failure(
+        request,
+        FailedPrecondition(
+            "credential " + std::string(id) + " was revoked by its issuer" +
+            (issued.revocation_reason.empty() ? std::string() : ": " + issued.revocation_reason) +
+            "; it can no longer be added to a wallet"));
+  }
+  return Answer("application/json", json::serialize(ExchangeOffer(credential)) + "\n", "no-store");
 }
 
 Response BadgeHosting::Credential(const Request& request, std::string_view rest) {

@@ -7,6 +7,9 @@
 //   GET /credentials/{uuid}.jws      the VC-JWT (text/plain)
 //   GET /credentials/{uuid}.png|.svg the badge image baked with the credential JSON
 //   GET /credentials/{uuid}/clr      a stack's CLR 2.0 ClrCredential (signed)
+//   POST /credentials/{uuid}/exchange  a wallet's VC-API exchange: the credential in a
+//                                    verifiablePresentation (badge/wallet_exchange.h); GET: the
+//                                    protocols it speaks
 //   GET /issuers/{slug}              the issuer's Open Badges Profile (JSON)
 //   GET /issuers/{slug}/did.json     its DID document (did:web)
 //   GET /issuers/{slug}/jwks.json    its JWK Set; /issuers/{slug}/keys/{name}: one JWK
@@ -17,7 +20,8 @@
 //   GET /assets/...                   the pages' style and script
 //
 // Everything here is safe to put on the internet: credentials are public by design (the earner
-// shares the link), evidence never is, and nothing here writes. Unknown ids are 404.
+// shares the link), evidence never is, and nothing here writes (the exchange's POST only reads).
+// Unknown ids are 404.
 //
 // Thread-safety: Handle() may be called from any number of threads at once.
 #ifndef CAIRN_SERVER_API_BADGE_HOSTING_H_
@@ -44,6 +48,7 @@ class BadgeHosting {
 
  private:
   Response Credential(const Request& request, std::string_view rest);
+  Response Exchange(const Request& request, std::string_view uuid);
   Response Issuer(const Request& request, std::string_view rest);
   Response Achievement(const Request& request, std::string_view rest);
   Response Image(const Request& request, std::string_view rest);

@@ -5,6 +5,8 @@
 #include <string>
 
 #include "api/html.h"
+#include "badge/qr_svg.h"
+#include "badge/wallet_exchange.h"
 #include "cairn/badge/rfc3339.h"
 
 namespace cairn::server {
@@ -102,6 +104,25 @@ std::string EvidenceList(const json::object& credential) {
   return out + "</ul></section>\n";
 }
 
+// "Add to a wallet": the wallet request as a QR code (for a phone held up to this screen) and as
+// links (for this page opened on the phone itself), badge/wallet_exchange.h.
+std::string WalletSection(std::string_view credential_id) {
+  const std::string web_link = WalletWebLink(credential_id);
+  std::string out =
+      "<section aria-labelledby=\"wallet\"><h2 id=\"wallet\">Add to a wallet</h2>\n"
+      "<p>Keep this credential in the Learner Credential Wallet: scan the code with the phone's "
+      "camera or the wallet's scanner, or on the phone itself "
+      "<a class=\"wallet\" href=\"" +
+      EscapeHtml(WalletAppLink(credential_id)) +
+      R"(">open it in the wallet</a> (or <a class="wallet-web" href=")" + EscapeHtml(web_link) +
+      "\">through lcw.app</a>).</p>\n";
+  if (Result<std::string> qr = QrSvg(web_link, "QR code: add this credential to a wallet");
+      qr.ok()) {
+    out += "<figure class=\"qr\">" + *qr + "</figure>\n";
+  }
+  return out + "</section>\n";
+}
+
 }  // namespace
 
 std::string LinkedInAddUrl(const json::object& credential, int64_t issued_ms) {
@@ -196,7 +217,10 @@ std::string CredentialPage(const CredentialPageFacts& facts) {
   }
   out += "</ul>\n<p><a class=\"linkedin\" href=\"" +
          EscapeHtml(LinkedInAddUrl(credential, issued.issued_ms)) +
-         "\">Add to LinkedIn profile</a></p>\n</section>\n</main>\n</body>\n</html>\n";
+         "\">Add to LinkedIn profile</a></p>\n</section>\n";
+  // A revoked credential is not offered: a wallet would only hold it to show it revoked.
+  if (!issued.revoked_ms) out += WalletSection(id);
+  out += "</main>\n</body>\n</html>\n";
   return out;
 }
 

@@ -2,7 +2,8 @@
 // office or a teacher's future employer opens from a shared link. It shows the badge image, the
 // achievement, the issuer, the dates, the criteria, the rubric results and the live status, and
 // offers a "verify" button (assets/badge-verify.js checks the signature through POST
-// /v1/verify), downloads of every form, and "add to LinkedIn profile". Open Graph tags make a
+// /v1/verify), downloads of every form, "add to LinkedIn profile" and "add to a wallet" (a QR
+// code and deep links, badge/wallet_exchange.h; not for a revoked one). Open Graph tags make a
 // shared link preview the badge. Nothing of the evidence is shown but its kind and caption; the
 // earner's name only when they chose to make it public.
 //
