@@ -15,9 +15,22 @@ int RunUserAdd(Invocation& inv) {
   if (!role.ok()) return inv.UsageError(role.status().message());
   Result<std::unique_ptr<ServerStore>> store = inv.OpenStore();
   if (!store.ok()) return inv.Fail(store.status());
-  Result<User> user = (*store)->AddUser(*name, *role);
+  const std::optional<std::string> email = inv.Option("email");
+  Result<User> user = (*store)->AddUser(*name, *role, email);
   if (!user.ok()) return inv.Fail(user.status());
   inv.out() << user->id << "\n";
+  return kExitOk;
+}
+
+int RunUserEmail(Invocation& inv) {
+  Result<std::unique_ptr<ServerStore>> store = inv.OpenStore();
+  if (!store.ok()) return inv.Fail(store.status());
+  const std::string& address = inv.args()[1];
+  const Status set = (*store)->SetUserEmail(
+      inv.args()[0], address.empty() ? std::nullopt : std::optional<std::string_view>(address));
+  if (!set.ok()) return inv.Fail(set);
+  inv.err() << (address.empty() ? "removed the e-mail address of " : "set the e-mail address of ")
+            << inv.args()[0] << "\n";
   return kExitOk;
 }
 
@@ -26,9 +39,10 @@ int RunUserList(Invocation& inv) {
   if (!store.ok()) return inv.Fail(store.status());
   Result<std::vector<User>> users = (*store)->ListUsers();
   if (!users.ok()) return inv.Fail(users.status());
-  std::vector<std::vector<std::string>> rows = {{"ID", "NAME", "ROLE"}};
+  std::vector<std::vector<std::string>> rows = {{"ID", "NAME", "ROLE", "EMAIL"}};
   for (const User& user : *users) {
-    rows.push_back({user.id, user.name, std::string(RoleName(user.role))});
+    rows.push_back(
+        {user.id, user.name, std::string(RoleName(user.role)), user.email.value_or("-")});
   }
   PrintTable(inv.out(), rows);
   return kExitOk;

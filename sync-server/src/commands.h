@@ -14,6 +14,7 @@ int RunFingerprint(Invocation& inv);
 
 // cmd_accounts.cc
 int RunUserAdd(Invocation& inv);
+int RunUserEmail(Invocation& inv);
 int RunUserList(Invocation& inv);
 int RunEnrolCode(Invocation& inv);
 int RunDeviceList(Invocation& inv);

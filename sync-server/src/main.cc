@@ -17,10 +17,16 @@ std::span<const CommandSpec> Commands() {
        "[--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [--config FILE] [--threads N] "
        "[--port-file FILE] [--public-url https://HOST[:PORT]]",
        "serve the sync API over HTTPS until SIGTERM or SIGINT", &RunServe},
-      {"user add", "", "name role",
-       "--name NAME --role educator|assessor|issuer-admin|recognizer|admin",
-       "add a user; prints the new user's id", &RunUserAdd},
-      {"user list", "", "", "", "list users: id, name, role", &RunUserList},
+      {"user add", "", "name role email",
+       "--name NAME --role educator|assessor|issuer-admin|recognizer|admin [--email ADDRESS]",
+       "add a user; prints the new user's id. An educator's e-mail is hashed into their "
+       "credentials",
+       &RunUserAdd},
+      {"user email", "USER ADDRESS", "", "",
+       "set a user's e-mail address ('' removes it); credentials issued from now on carry its "
+       "salted hash",
+       &RunUserEmail},
+      {"user list", "", "", "", "list users: id, name, role, e-mail", &RunUserList},
       {"enrol-code", "USER", "", "",
        "a one-time code that enrols one device of USER (an id or a unique name); prints the code",
        &RunEnrolCode},

@@ -280,14 +280,29 @@ TEST_F(BadgeLifecycleTest, AwardedCredentialVerifiesOfflineInEveryFormThenRevoca
   const json::object forged_verdict = Verified(phone, dir_.File("forged.json"), 6);
   EXPECT_FALSE(CheckNamed(forged_verdict, "proof").at("ok").as_bool());
 
-  // The hosted page, over TLS, is valid HTML and says the credential is active.
+  // The hosted page, over TLS, is valid HTML and says the credential is active; the teacher's
+  // chosen name shows once her phone has synced it.
   ASSERT_THAT(server_->Restart(), IsOk());
+  Cli(phone, {"badges", "name", "Ana Rivera"});
+  Cli(phone, {"sync"});
   const HttpResponse page = Public(PathOf(url), "text/html");
   ASSERT_EQ(page.status, 200);
   EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
   ExpectValidHtml(page.body);
   EXPECT_THAT(page.body, HasSubstr(R"(<p class="status valid" role="status">Valid.)"));
+  EXPECT_THAT(page.body, HasSubstr("<dd>Ana Rivera</dd>"));
   EXPECT_TRUE(PublicVerdict(ReadFileOrEmpty(exported[2])).at("valid").as_bool());
+
+  // A wallet's exchange over TLS: the first POST of {} brings the credential, proof and all.
+  HttpRequest exchange;
+  exchange.method = "POST";
+  exchange.target = PathOf(url) + "/exchange";
+  exchange.content_type = "application/json";
+  exchange.body = "{}";
+  const HttpResponse offered = Direct(exchange);
+  ASSERT_EQ(offered.status, 200) << offered.body;
+  EXPECT_EQ(ParseJson(offered.body).at("verifiablePresentation").at("verifiableCredential").at(0),
+            ParseJson(ReadFileOrEmpty(exported[0])));
 
   // The issuer revokes it.
   const json::value revoked = IssuerJson("POST", "/v1/issuer/credentials/" + id + "/revocation",

@@ -12,13 +12,13 @@ struct OptionSpec {
 };
 
 // Every option any command knows. Which command accepts which is in command_table.cc.
-constexpr std::array<OptionSpec, 22> kOptions = {{
+constexpr std::array<OptionSpec, 23> kOptions = {{
     {"home", true},     {"json", false},        {"help", false},   {"limit", true},
     {"sha256", true},   {"size", true},         {"type", true},    {"caption", true},
     {"version", false}, {"server", true},       {"enrol", true},   {"pin", true},
     {"ca-file", true},  {"device-name", true},  {"pursuit", true}, {"requirement", true},
     {"metered", false}, {"allow-large", false}, {"out", true},     {"format", true},
-    {"now", true},      {"jws", false},
+    {"now", true},      {"jws", false},         {"hide", false},
 }};
 
 const OptionSpec* FindOption(std::string_view name) {

@@ -188,4 +188,27 @@ int RunBadgesVerify(Invocation& inv) {
   return verdict->valid ? kExitOk : kExitInvalid;
 }
 
+// `badges name`: prints the public name; `badges name NAME` shows NAME on the hosted pages of
+// every credential of this educator from their next sync; `--hide` shows none again.
+int RunBadgesName(Invocation& inv) {
+  const bool hide = inv.option("hide").has_value();
+  if (hide && !inv.args().empty()) return inv.UsageError("give a NAME or --hide, not both");
+  Result<Device*> device = inv.OpenDevice();
+  if (!device.ok()) return inv.Fail(device.status());
+  if (hide || !inv.args().empty()) {
+    const Status set = (*device)->SetPublicName(hide ? std::string() : inv.arg(0));
+    if (!set.ok()) return inv.Fail(set);
+  }
+  Result<std::string> name = (*device)->PublicName();
+  if (!name.ok()) return inv.Fail(name.status());
+  if (name->empty()) {
+    inv.out() << "Your credentials' public pages show no name"
+              << (hide ? " (after your next sync)" : "") << ".\n";
+  } else {
+    inv.out() << "Your credentials' public pages show \"" << *name << "\""
+              << (inv.args().empty() ? "" : " (after your next sync)") << ".\n";
+  }
+  return kExitOk;
+}
+
 }  // namespace cairn::cli

@@ -62,6 +62,8 @@ constexpr auto kCommands = std::to_array<CommandSpec>({
      &RunBadgesExport},
     {"badges verify", "FILE", "[--now ISO] [--json]",
      "Verify a credential file offline: every check, exit 6 if invalid.", &RunBadgesVerify},
+    {"badges name", "[NAME]", "[--hide]",
+     "The name your credentials' public pages show (none until you choose one).", &RunBadgesName},
     {"demo", "", "", "Walk through one pursuit on a fresh --home, ending with the log.", &RunDemo},
     {"help", "[COMMAND] [SUBCOMMAND]", "", "Show this help, or one command's.", &RunHelp},
 });

@@ -50,6 +50,7 @@ int RunBadgesList(Invocation& inv);
 int RunBadgesShow(Invocation& inv);
 int RunBadgesExport(Invocation& inv);
 int RunBadgesVerify(Invocation& inv);
+int RunBadgesName(Invocation& inv);
 
 // cmd_demo.cc
 int RunDemo(Invocation& inv);

@@ -30,6 +30,11 @@ inline constexpr std::string_view kPursuitType = "pursuit";
 inline constexpr std::string_view kEvidenceType = "evidence";
 inline constexpr std::string_view kSubmissionType = "submission";
 inline constexpr std::string_view kAssessmentType = "assessment";
+// The educator's own settings about what others see of them (the public name on their
+// credentials' hosted pages).
+inline constexpr std::string_view kProfileType = "profile";
+// The longest public name, in bytes.
+inline constexpr size_t kMaxPublicNameBytes = 100;
 
 // The schema every Cairn replica enforces. Lives for the whole process.
 const Schema& CairnSchema();
@@ -116,6 +121,13 @@ class Device {
   Result<std::optional<CredentialRecord>> FindCredential(std::string_view query);
   // The credentials to renew: active ones expiring within `days` days from now, soonest first.
   Result<std::vector<ExpiryReminder>> ExpiryReminders(int64_t days = kExpiryReminderDays);
+
+  // The name shown as the earner on the hosted pages of this educator's credentials; empty
+  // (the default) shows none. Synced like everything else: the server shows the latest one
+  // written on any of the educator's devices. InvalidArgument for a name with control
+  // characters, invalid UTF-8 or more than kMaxPublicNameBytes bytes.
+  Status SetPublicName(std::string_view name);
+  Result<std::string> PublicName();
 
   // Unresolved conflicts on free-text fields (answers, reflections, captions).
   Result<std::vector<Conflict>> Conflicts();

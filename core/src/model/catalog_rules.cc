@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "cairn/email.h"
 #include "util/utf8.h"
 
 namespace cairn::model {
@@ -459,12 +460,7 @@ void CheckIssuer(const v1::Issuer& issuer, const SourceNode& node, Errors& error
            errors);
   const std::string& email = issuer.email();
   if (!email.empty()) {
-    const size_t at = email.find('@');
-    const bool ok = at != std::string::npos && at > 0 &&
-                    email.find('@', at + 1) == std::string::npos &&
-                    email.find('.', at) != std::string::npos && email.back() != '.' &&
-                    email.find_first_of(" \t<>,;\"") == std::string::npos;
-    if (!ok) {
+    if (!IsEmailAddress(email)) {
       errors.push_back(node.At(
           "email", -1,
           "email " + Quoted(email) + " is not an e-mail address; write it as name@example.org"));

@@ -180,6 +180,8 @@ const Schema& CairnSchema() {
            {of("submission", ValueType::kEntity), text("decision"), text("feedback"),
             of("scores", ValueType::kBlob), of("decided_at_ms", ValueType::kInteger)},
            /*deletable=*/false);
+    // One per device that set it first; the latest public_name of any of them wins.
+    s->Add(std::string(kProfileType), {text("public_name")});
     // Written by the server only (credentials.h); no field is free text.
     s->Add(
         std::string(kCredentialType),

@@ -196,6 +196,9 @@ Response BadgeHosting::Credential(const Request& request, std::string_view rest)
       facts.credential = &credential;
       facts.issued = &issued;
       facts.now_ms = badges_.options().env.clock->NowMillis();
+      Result<std::optional<std::string>> name = store_.PublicNameOf(issued.user_id);
+      if (!name.ok()) return Failure(request, name.status());
+      facts.earner_name = std::move(*name);
       response = Answer("text/html; charset=utf-8", CredentialPage(facts), kShortCache);
       break;
     }

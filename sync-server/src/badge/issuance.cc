@@ -7,6 +7,7 @@
 #include "badge/issuer_documents.h"
 #include "badge/status_list.h"
 #include "cairn/badge/rfc3339.h"
+#include "cairn/blob_store.h"
 #include "cairn/catalog_publish.h"
 #include "cairn/device.h"
 
@@ -24,6 +25,23 @@ std::string EarnerUrn(std::string_view user_id) {
 }
 
 std::string CredentialUuid(std::string_view what) { return NameBasedId(what).ToString(); }
+
+// Who earned a credential: the stable URN, and the account's e-mail address when it has one,
+// salted per credential. The salt is derived from the credential's id, not drawn at random, so
+// that issuing again after a crash signs the same bytes; it only has to differ between
+// credentials (it is public, in the credential, by the IdentityObject's design).
+Result<Earner> EarnerOf(ServerStore& store, std::string_view user_id,
+                        std::string_view credential_uuid) {
+  Earner earner;
+  earner.subject_id = EarnerUrn(user_id);
+  CAIRN_ASSIGN_OR_RETURN(const User user, store.FindUser(user_id));
+  if (user.email) {
+    earner.email = user.email;
+    earner.salt =
+        Sha256Hex(Sha256Of("cairn:identity-salt:" + std::string(credential_uuid))).substr(0, 32);
+  }
+  return earner;
+}
 
 // The PNG of a catalog badge image, to keep with a credential that names it.
 void KeepImage(const v1::BadgeImage& image, IssuedCredential& credential) {
@@ -107,7 +125,8 @@ Result<std::vector<IssuedCredential>> BadgeIssuance::IssueAward(const PendingAwa
   facts.snapshot = held.snapshot;
   facts.assessment = AssessmentOf(*held.assessment);
   facts.credential_uuid = CredentialUuid("cairn:credential-id:" + award.submission.ToString());
-  facts.earner.subject_id = EarnerUrn(held.summary.educator_id);
+  CAIRN_ASSIGN_OR_RETURN(facts.earner,
+                         EarnerOf(store_, held.summary.educator_id, facts.credential_uuid));
   // Issued at the decision, whenever the credential is made: a retry after a crash signs the
   // same dates.
   facts.valid_from_ms = held.assessment->decided_ms / 1000 * 1000;
@@ -175,7 +194,7 @@ Result<std::optional<IssuedCredential>> BadgeIssuance::IssueStackIfComplete(
   facts.issuer = profile;
   facts.stack = stack;
   facts.credential_uuid = CredentialUuid("cairn:stack-credential-id:" + user_id + ":" + stack.id());
-  facts.earner.subject_id = EarnerUrn(user_id);
+  CAIRN_ASSIGN_OR_RETURN(facts.earner, EarnerOf(store_, user_id, facts.credential_uuid));
   // The stack is complete when its last component was awarded.
   ClrFacts clr;
   for (const IssuedCredential* component : components) {

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "cairn/base64.h"
+#include "cairn/email.h"
 #include "store/server_store.h"
 #include "store/server_store_impl.h"
 
@@ -94,20 +95,37 @@ Result<Role> ParseRole(std::string_view name) {
                          "'; use educator, assessor, issuer-admin, recognizer or admin");
 }
 
-Result<User> ServerStore::AddUser(std::string_view name, Role role) {
+namespace {
+
+Result<std::optional<std::string>> CheckedEmail(std::optional<std::string_view> email) {
+  if (!email) return std::optional<std::string>();
+  std::string normalised = NormaliseEmail(*email);
+  if (!IsEmailAddress(normalised) || normalised.size() > 254) {
+    return InvalidArgument("'" + std::string(*email) +
+                           "' is not an e-mail address; write it as name@example.org");
+  }
+  return std::optional<std::string>(std::move(normalised));
+}
+
+}  // namespace
+
+Result<User> ServerStore::AddUser(std::string_view name, Role role,
+                                  std::optional<std::string_view> email) {
   if (name.empty() || name.size() > 200) {
     return InvalidArgument("a user's name must be 1 to 200 bytes");
   }
+  CAIRN_ASSIGN_OR_RETURN(std::optional<std::string> address, CheckedEmail(email));
   std::lock_guard lock(impl_->write_mutex);
   User user{impl_->ids.Next().ToString(), std::string(name), role,
-            impl_->options.env.clock->NowMillis()};
+            impl_->options.env.clock->NowMillis(), std::move(address)};
   const Status written = InTransaction(*impl_->writer, [&]() -> Status {
     CAIRN_ASSIGN_OR_RETURN(
         store::Statement insert,
-        impl_->writer->Prepare(
-            "INSERT INTO users(id, name, role, created_ms) VALUES(?1, ?2, ?3, ?4)"));
+        impl_->writer->Prepare("INSERT INTO users(id, name, role, created_ms, email) "
+                               "VALUES(?1, ?2, ?3, ?4, ?5)"));
     insert.BindText(1, user.id).BindText(2, user.name).BindText(3, RoleName(role));
     insert.Bind(4, user.created_ms);
+    if (user.email) insert.BindText(5, *user.email);
     CAIRN_RETURN_IF_ERROR(insert.Run());
     if (role != Role::kEducator) return {};
     return impl_->ScopeId(EducatorScopeName(user.id), /*create=*/true).status();
@@ -121,7 +139,7 @@ namespace {
 Result<std::vector<User>> SelectUsers(store::Database& db, std::string_view where,
                                       std::string_view arg) {
   CAIRN_ASSIGN_OR_RETURN(store::Statement select,
-                         db.Prepare("SELECT id, name, role, created_ms FROM users " +
+                         db.Prepare("SELECT id, name, role, created_ms, email FROM users " +
                                     std::string(where) + " ORDER BY created_ms, id"));
   if (!arg.empty()) select.BindText(1, arg);
   std::vector<User> users;
@@ -129,8 +147,10 @@ Result<std::vector<User>> SelectUsers(store::Database& db, std::string_view wher
     CAIRN_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) break;
     CAIRN_ASSIGN_OR_RETURN(const Role role, ParseRole(select.ColumnText(2)));
-    users.push_back(User{std::string(select.ColumnText(0)), std::string(select.ColumnText(1)), role,
-                         select.ColumnInt(3)});
+    users.push_back(User{
+        std::string(select.ColumnText(0)), std::string(select.ColumnText(1)), role,
+        select.ColumnInt(3),
+        select.ColumnIsNull(4) ? std::nullopt : std::optional<std::string>(select.ColumnText(4))});
   }
   return users;
 }
@@ -151,6 +171,28 @@ Result<User> ServerStore::FindUser(std::string_view id_or_name) {
   }
   return FailedPrecondition(std::to_string(by_name.size()) + " users are named '" +
                             std::string(id_or_name) + "'; name the user by id instead");
+}
+
+Status ServerStore::SetUserEmail(std::string_view user_id, std::optional<std::string_view> email) {
+  CAIRN_ASSIGN_OR_RETURN(const std::optional<std::string> address, CheckedEmail(email));
+  CAIRN_ASSIGN_OR_RETURN(const User user, FindUser(user_id));
+  std::lock_guard lock(impl_->write_mutex);
+  CAIRN_ASSIGN_OR_RETURN(store::Statement update,
+                         impl_->writer->Prepare("UPDATE users SET email = ?2 WHERE id = ?1"));
+  update.BindText(1, user.id);
+  if (address) update.BindText(2, *address);
+  return update.Run();
+}
+
+Result<std::optional<std::string>> ServerStore::PublicNameOf(std::string_view user_id) {
+  CAIRN_ASSIGN_OR_RETURN(Impl::Reader reader, impl_->AcquireReader());
+  CAIRN_ASSIGN_OR_RETURN(
+      store::Statement select,
+      reader->Prepare("SELECT public_name FROM earner_names WHERE user_id = ?1"));
+  select.BindText(1, user_id);
+  CAIRN_ASSIGN_OR_RETURN(const bool found, select.Step());
+  if (!found || select.ColumnText(0).empty()) return std::optional<std::string>();
+  return std::optional<std::string>(select.ColumnText(0));
 }
 
 Result<std::vector<User>> ServerStore::ListUsers() {

@@ -7,7 +7,7 @@
 namespace cairn::server {
 namespace {
 
-constexpr std::array<const char*, 6> kMigrations = {
+constexpr std::array<const char*, 7> kMigrations = {
     // 0 -> 1
     R"sql(
       CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
@@ -233,6 +233,17 @@ constexpr std::array<const char*, 6> kMigrations = {
     // device back.
     R"sql(
       ALTER TABLE enrol_codes ADD COLUMN device_id TEXT;
+    )sql",
+    // 7: what a credential may say about its earner (docs/badges.md "The earner"): an educator's
+    // e-mail address, hashed into the credentials issued to them, and the name they chose to
+    // show on their credentials' hosted pages — the latest `public_name` their devices wrote
+    // (a profile entity of their scope), by HLC.
+    R"sql(
+      ALTER TABLE users ADD COLUMN email TEXT;
+      CREATE TABLE earner_names(
+        user_id TEXT PRIMARY KEY,
+        public_name TEXT NOT NULL,
+        hlc INTEGER NOT NULL) WITHOUT ROWID;
     )sql",
 };
 

@@ -53,6 +53,7 @@ struct User {
   std::string name;
   Role role = Role::kEducator;
   int64_t created_ms = 0;
+  std::optional<std::string> email;  // normalised (cairn/email.h); hashed into credentials
 };
 
 struct DeviceInfo {
@@ -289,7 +290,15 @@ class ServerStore {
   ServerStore& operator=(const ServerStore&) = delete;
 
   // --- accounts ---
-  Result<User> AddUser(std::string_view name, Role role);
+  // InvalidArgument for a name of 0 or more than 200 bytes, or an `email` that is not one.
+  Result<User> AddUser(std::string_view name, Role role,
+                       std::optional<std::string_view> email = std::nullopt);
+  // Sets (or, with nullopt, removes) a user's e-mail address; credentials issued from now on
+  // carry its salted hash.
+  Status SetUserEmail(std::string_view user_id, std::optional<std::string_view> email);
+  // The name an educator chose to show on their credentials' hosted pages (the latest
+  // `public_name` of their devices' profile entities); nullopt when they chose none.
+  Result<std::optional<std::string>> PublicNameOf(std::string_view user_id);
   // By id, or by name when exactly one user has it.
   Result<User> FindUser(std::string_view id_or_name);
   Result<std::vector<User>> ListUsers();

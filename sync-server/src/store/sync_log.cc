@@ -252,6 +252,27 @@ Status ValidateClock(const Change& change, const ActorState& author, int64_t now
 
 }  // namespace
 
+// The server keeps one fact of a device's entities beside the log: the latest public name of
+// each educator (their profiles' `public_name`, by HLC), which the hosted credential pages show.
+template <typename Log>
+Status RecordPublicName(store::Database& db, const Change& change, std::string_view user_id,
+                        Log& log) {
+  for (const Op& op : change.ops) {
+    if (op.kind != OpKind::kPut || op.field != "public_name") continue;
+    CAIRN_ASSIGN_OR_RETURN(const std::string type, log.EntityType(op.entity));
+    const auto* name = std::get_if<std::string>(&op.value);
+    if (type != kProfileType || name == nullptr) continue;
+    CAIRN_ASSIGN_OR_RETURN(
+        store::Statement upsert,
+        db.Prepare("INSERT INTO earner_names(user_id, public_name, hlc) VALUES(?1, ?2, ?3) "
+                   "ON CONFLICT(user_id) DO UPDATE SET public_name = excluded.public_name, "
+                   "hlc = excluded.hlc WHERE excluded.hlc > earner_names.hlc"));
+    upsert.BindText(1, user_id).BindText(2, *name).Bind(3, static_cast<int64_t>(change.hlc));
+    CAIRN_RETURN_IF_ERROR(upsert.Run());
+  }
+  return {};
+}
+
 Result<PushResult> ServerStore::Push(const Principal& principal, std::span<const Change> changes) {
   for (const Change& change : changes) {
     if (change.actor != principal.actor) {
@@ -331,6 +352,7 @@ Result<PushResult> ServerStore::Push(const Principal& principal, std::span<const
         continue;
       }
       CAIRN_RETURN_IF_ERROR(log.Append(*change, principal.write_scope, payload));
+      CAIRN_RETURN_IF_ERROR(RecordPublicName(db, *change, principal.user_id, log));
       for (const SnapshotRecord& snapshot : *snapshots) {
         CAIRN_ASSIGN_OR_RETURN(const bool is_new,
                                RecordSubmission(db, snapshot, principal.write_scope, now));

@@ -31,6 +31,8 @@ Status EducatorOp(std::string_view type, const Op& op) {
     }
     return {};
   }
+  // The educator's own profile (the public name on their credentials' pages), in their scope.
+  if (type == "profile") return {};
   if (type == "submission") {
     if (op.kind == OpKind::kPut && Contains(kSubmissionFields, op.field)) return {};
     return PermissionDenied(what + " may not write '" + (op.field.empty() ? "delete" : op.field) +
