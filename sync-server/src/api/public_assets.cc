@@ -36,6 +36,8 @@ a:focus-visible, button:focus-visible { outline: 3px solid #f59e0b; outline-offs
 #verdict .ok { color: #14532d; font-weight: 600; }
 #verdict .bad { color: #7f1d1d; font-weight: 600; }
 .downloads { padding-left: 1.2rem; }
+figure.qr { margin: .5rem 0 0; }
+figure.qr svg { width: 16rem; height: 16rem; display: block; border: 1px solid var(--line); }
 )css";
 
 // The "verify" button. Two checks, each shown on its own line: the page itself verifies the
