@@ -81,6 +81,7 @@ Result<ServeConfig> LoadConfig(const Invocation& inv) {
 }  // namespace
 
 int RunServe(Invocation& inv) {
+  log::CaptureLibraryLogs();
   Result<ServeConfig> config = LoadConfig(inv);
   if (!config.ok()) return inv.UsageError(config.status().message());
 

@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <boost/json.hpp>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -873,6 +874,26 @@ TEST_F(SyncProcessTest, BadRequestsOverTheWireAreRefusedAndChangeNothing) {
     EXPECT_THAT(error.message(), HasSubstr(c.message)) << c.name;
   }
   EXPECT_EQ(ServerLogSize(), before);
+
+  // A string field that is not UTF-8: protobuf refuses the parse and complains on its own; the
+  // complaint must arrive as a structured line, the log one JSON object per line throughout.
+  v1::EnrolRequest enrol;
+  enrol.set_code("ABCD-EFGH-JKMN-PQRS");
+  enrol.set_actor(std::string(16, '\x01'));
+  std::string bad_utf8 = enrol.SerializeAsString();
+  const std::string name_field = std::string("\x1a\x04") + "\xff\xfe\xfd\xfc";  // field 3
+  bad_utf8 += name_field;
+  const HttpResponse refused_enrol = Raw({"POST", "/v1/enrol", "", ct, bad_utf8});
+  EXPECT_EQ(refused_enrol.status, 400);
+  EXPECT_THAT(ErrorOf(refused_enrol).message(), HasSubstr("EnrolRequest"));
+  const std::string server_log = server_->Log();
+  EXPECT_THAT(server_log, HasSubstr(R"("msg":"library message","library":"protobuf")"));
+  std::istringstream lines(server_log);
+  for (std::string line; std::getline(lines, line);) {
+    boost::system::error_code error;
+    const boost::json::value parsed = boost::json::parse(line, error);
+    EXPECT_TRUE(!error && parsed.is_object()) << "not a JSON line: " << line;
+  }
 
   // Bodies over 16 MiB: one that does not compress (Content-Length says too much), one that
   // the transport zstd-compresses to a few bytes (too much only once decompressed). The server

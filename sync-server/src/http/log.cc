@@ -1,5 +1,7 @@
 #include "http/log.h"
 
+#include <google/protobuf/stubs/logging.h>
+
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -102,5 +104,21 @@ void Log(Level level, std::string_view msg, std::initializer_list<Field> fields)
   std::fwrite(line.data(), 1, line.size(), sink);
   std::fflush(sink);
 }
+
+namespace {
+
+void ProtobufLine(google::protobuf::LogLevel level, const char* filename, int line,
+                  const std::string& message) {
+  const std::string at =
+      std::string(filename != nullptr ? filename : "?") + ":" + std::to_string(line);
+  const Level ours = level >= google::protobuf::LOGLEVEL_ERROR     ? Level::kError
+                     : level == google::protobuf::LOGLEVEL_WARNING ? Level::kWarn
+                                                                   : Level::kInfo;
+  Log(ours, "library message", {{"library", "protobuf"}, {"message", message}, {"at", at}});
+}
+
+}  // namespace
+
+void CaptureLibraryLogs() { google::protobuf::SetLogHandler(&ProtobufLine); }
 
 }  // namespace cairn::server::log

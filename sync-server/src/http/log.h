@@ -82,6 +82,12 @@ inline void Error(std::string_view msg, std::initializer_list<Field> fields = {}
   Log(Level::kError, msg, fields);
 }
 
+// Sends the messages libraries print on their own (protobuf's complaints about a string field
+// holding invalid UTF-8, say) through Log() as structured lines — `"msg":"library message"`
+// with `library`, `message` and `at` (file:line) — so that the log stays one JSON object per
+// line whatever a client sends. Call once, before serving (protobuf's hook is not thread-safe).
+void CaptureLibraryLogs();
+
 // JSON string literals: api/json_string.h (server::AppendJsonString).
 
 }  // namespace cairn::server::log
