@@ -531,6 +531,12 @@ TEST_F(BlobServiceTest, RangeReads) {
   EXPECT_EQ(beyond.status, 416);
   EXPECT_EQ(Header(beyond, "Content-Range"), "bytes */" + size);
   EXPECT_FALSE(beyond.file.has_value());
+  // Starts past any file, however many digits they take: unsatisfiable, never the whole blob.
+  for (const std::string far : {"bytes=18446744073709551615-", "bytes=18446744073709551616-",
+                                "bytes=99999999999999999999999-99999999999999999999999"}) {
+    EXPECT_EQ(Call(ana_, "GET", "/v1/blobs/" + hex, "", far).status, 416) << far;
+  }
+  EXPECT_EQ(Download(ana_, data, "bytes=5-18446744073709551616", 206), data.substr(5));
   // Partial blobs are not readable.
   const std::string partial = Bytes(2 * kChunk, 13);
   ASSERT_EQ(Offer(ana_, partial).status, 200);

@@ -372,6 +372,27 @@ TEST_F(SyncServiceTest, LostPushAnswerIsRetriedWithoutDuplicateOrLoss) {
   EXPECT_EQ(Hash(phone), Hash(laptop));
 }
 
+TEST_F(SyncServiceTest, ContentTypeIsReadAsRfc9110SaysAndAMissingOneIsProtobuf) {
+  TestDevice phone = NewDevice(AddUser("Ana", server::Role::kEducator), "ana-phone");
+  const std::string auth = "Bearer " + Token(phone);
+  v1::PullRequest pull;
+  for (const std::string type :
+       {"application/x-protobuf", "Application/X-Protobuf",
+        "application/x-protobuf; charset=binary", " application/x-protobuf ;version=1", ""}) {
+    const server::Response response =
+        service_->Handle({"POST", "/v1/pull", auth, type, "", pull.SerializeAsString()});
+    EXPECT_EQ(response.status, 200) << "'" << type << "': " << response.body;
+    v1::PullResponse answer;
+    EXPECT_TRUE(answer.ParseFromString(response.body)) << type;
+  }
+  for (const std::string type : {"application/json", "application/x-protobuf-foo", "text/plain"}) {
+    const server::Response response =
+        service_->Handle({"POST", "/v1/pull", auth, type, "", pull.SerializeAsString()});
+    EXPECT_EQ(response.status, 400) << type;
+    EXPECT_THAT(ErrorOf(response).message(), HasSubstr("must be application/x-protobuf")) << type;
+  }
+}
+
 TEST_F(SyncServiceTest, LostPullAnswerIsPulledAgain) {
   const std::string ana = AddUser("Ana", server::Role::kEducator);
   TestDevice phone = NewDevice(ana, "phone");
@@ -456,6 +477,11 @@ TEST_F(SyncServiceTest, MalformedRequestsGetPreciseErrorsAndChangeNothing) {
        "the pushed batch"},
       {"text body",
        {"POST", "/v1/pull", auth, "text/plain", "", ""},
+       400,
+       "invalid_argument",
+       "must be application/x-protobuf"},
+      {"a longer name that starts the same",
+       {"POST", "/v1/pull", auth, "application/x-protobufs", "", ""},
        400,
        "invalid_argument",
        "must be application/x-protobuf"},

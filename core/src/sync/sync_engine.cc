@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "cairn/change_codec.h"
+#include "cairn/media_type.h"
 #include "cairn/sync.h"
 #include "cairn/v1/sync.pb.h"
 
@@ -24,8 +25,8 @@ HttpRequest Post(std::string target, std::string authorization, std::string body
 
 Status StatusFromHttp(const HttpResponse& response) {
   v1::Error error;
-  if (response.content_type == "application/x-protobuf" && error.ParseFromString(response.body) &&
-      !error.code().empty()) {
+  if (MediaTypeOf(response.content_type) == "application/x-protobuf" &&
+      error.ParseFromString(response.body) && !error.code().empty()) {
     return Status(CodeFromName(error.code()), error.message());
   }
   const std::string what = "the server answered HTTP " + std::to_string(response.status);

@@ -13,6 +13,16 @@ struct ByteRange {
   uint64_t last = 0;  // inclusive
 };
 
+// A position in a Range header: digits only, any number of them. One too large for 64 bits is
+// past the end of every file (so `bytes=18446744073709551616-` is unsatisfiable, not ignored).
+std::optional<uint64_t> RangeBound(std::string_view digits) {
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  const std::optional<uint64_t> value = ParseDecimal(digits);
+  return value ? value : std::optional<uint64_t>(UINT64_MAX);
+}
+
 // nullopt: no usable Range (absent, not bytes, several ranges): send the whole. An error:
 // unsatisfiable (416).
 Result<std::optional<ByteRange>> ParseRange(std::string_view header, uint64_t size,
@@ -24,8 +34,8 @@ Result<std::optional<ByteRange>> ParseRange(std::string_view header, uint64_t si
   if (dash == std::string_view::npos || spec.find(',') != std::string_view::npos) {
     return std::optional<ByteRange>();
   }
-  const std::optional<uint64_t> a = ParseDecimal(spec.substr(0, dash));
-  const std::optional<uint64_t> b = ParseDecimal(spec.substr(dash + 1));
+  const std::optional<uint64_t> a = RangeBound(spec.substr(0, dash));
+  const std::optional<uint64_t> b = RangeBound(spec.substr(dash + 1));
   const auto unsatisfiable = [&] {
     return OutOfRange("the range '" + std::string(header) + "' is outside the " +
                       std::string(noun) + "'s " + std::to_string(size) + " bytes");

@@ -9,6 +9,7 @@
 #include "api/issuer_json.h"
 #include "api/paths.h"
 #include "cairn/hex.h"
+#include "cairn/media_type.h"
 
 namespace cairn::server {
 namespace {
@@ -210,8 +211,7 @@ Result<std::string> ParseRevocationBody(std::string_view body) {
 }
 
 Status CheckJsonContentType(const Request& request) {
-  const std::string_view type = request.content_type;
-  if (type.empty() || type.starts_with(kJson)) return {};
+  if (request.content_type.empty() || MediaTypeOf(request.content_type) == kJson) return {};
   return InvalidArgument("the body must be application/json, not '" + request.content_type + "'");
 }
 

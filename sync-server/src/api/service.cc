@@ -11,6 +11,7 @@
 #include "api/paths.h"
 #include "api/public_verify.h"
 #include "cairn/change_codec.h"
+#include "cairn/media_type.h"
 #include "cairn/v1/blob.pb.h"
 #include "cairn/v1/sync.pb.h"
 
@@ -33,7 +34,8 @@ void ToProto(const Status& status, v1::Error& error) {
 template <typename Message>
 Status ParseBody(const Request& request, Message& message, std::string_view name,
                  std::string_view schema = "sync.proto") {
-  if (!request.content_type.empty() && request.content_type != kProtobuf) {
+  // No Content-Type at all is read as protobuf (docs/protocol.md "Bodies").
+  if (!request.content_type.empty() && MediaTypeOf(request.content_type) != kProtobuf) {
     return InvalidArgument("the body must be " + std::string(kProtobuf) + ", not '" +
                            request.content_type + "'");
   }
@@ -303,7 +305,7 @@ ChunkUploadStart Service::BeginChunks(const Request& head, std::optional<uint64_
     return refuse(InvalidArgument("the first chunk's index must be a whole number, not '" +
                                   std::string(parts[2]) + "'"));
   }
-  if (!head.content_type.empty() && head.content_type != "application/octet-stream") {
+  if (!head.content_type.empty() && MediaTypeOf(head.content_type) != "application/octet-stream") {
     return refuse(InvalidArgument("chunk bytes are sent as application/octet-stream, not '" +
                                   head.content_type + "'"));
   }
