@@ -204,6 +204,25 @@ TEST_F(SyncServiceTest, EducatorCannotWriteAnotherEducatorsEntity) {
   EXPECT_EQ((*state)->GetText("reflection"), nullptr) << "the refused change was not applied";
 }
 
+TEST_F(SyncServiceTest, FieldsTheEntityTypeDoesNotNameAreRefusedNamingThoseItHas) {
+  TestDevice ana = NewDevice(AddUser("Ana", server::Role::kEducator), "ana");
+  Sync(ana);
+  Result<EntityId> pursuit = ana.device->StartPursuit("exit-tickets");
+  ASSERT_THAT(pursuit.status(), IsOk());
+  Sync(ana);
+  const uint64_t before = *store_->LastServerSeq();
+  // Written past the device's API, as another client could.
+  ASSERT_THAT(ana.replica().Commit({Op::Put(*pursuit, "is_admin", true)}).status(), IsOk());
+  SyncReport report = Sync(ana);
+  ASSERT_THAT(report.refused, SizeIs(1));
+  EXPECT_EQ(report.refused[0].code, Code::kInvalidArgument);
+  EXPECT_THAT(report.refused[0].message,
+              HasSubstr("entity type 'pursuit' has no field 'is_admin'; its fields are "
+                        "micro_credential_id, micro_credential_version, started_at_ms, "
+                        "answer:<id>, reflection, status"));
+  EXPECT_EQ(*store_->LastServerSeq(), before);
+}
+
 TEST_F(SyncServiceTest, EducatorCannotWriteAssessmentsOrSubmissionStatusAndLaterChangesAreBlocked) {
   TestDevice ana = NewDevice(AddUser("Ana", server::Role::kEducator), "ana");
   Sync(ana);

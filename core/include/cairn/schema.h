@@ -43,6 +43,10 @@ class Schema {
   // op, if any. Fields the schema does not name are allowed, so that newer devices can add
   // fields older servers pass through.
   Status Check(std::string_view type, const Op& op, const Value* current) const;
+  // Refuses a field the type does not name, listing those it does: what the server asks of
+  // changes from devices (docs/protocol.md "Entities"), while replicas stay lenient with what
+  // they receive, so that a newer server's new fields never stop an older device.
+  Status CheckKnownField(std::string_view type, std::string_view field) const;
   // Whether concurrent losers of (type, field) are shown as conflicts.
   bool IsFreeText(std::string_view type, std::string_view field) const;
 

@@ -48,6 +48,18 @@ Status Schema::Check(std::string_view type, const Op& op, const Value* current) 
   return {};
 }
 
+Status Schema::CheckKnownField(std::string_view type, std::string_view field) const {
+  const auto it = types_.find(type);
+  if (it == types_.end()) return InvalidArgument("unknown entity type '" + std::string(type) + "'");
+  if (field == kTypeField || Find(type, field) != nullptr) return {};
+  std::string known;
+  for (const FieldRule& rule : it->second.fields) {
+    known += (known.empty() ? "" : ", ") + rule.name + (rule.prefix ? "<id>" : "");
+  }
+  return InvalidArgument("entity type '" + std::string(type) + "' has no field '" +
+                         std::string(field) + "'; its fields are " + known);
+}
+
 bool Schema::IsFreeText(std::string_view type, std::string_view field) const {
   const FieldRule* rule = Find(type, field);
   return rule != nullptr && rule->free_text;

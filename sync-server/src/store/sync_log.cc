@@ -152,6 +152,10 @@ class LogWriter {
       if (role) {
         Status allowed = AuthorizeOp(*role, info->type, op);
         if (!allowed.ok()) return allowed.Annotate(Where(change));
+        if (op.kind != OpKind::kDelete) {
+          Status known = CairnSchema().CheckKnownField(info->type, op.field);
+          if (!known.ok()) return known.Annotate(Where(change) + ", " + entity);
+        }
       }
       if (!(op.kind == OpKind::kPut && op.field == kTypeField)) {
         // Write-once rules need the current value, which the server does not materialise;
