@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cairn/device.h"
+#include "cairn/error_answer.h"
 #include "cairn/v1/blob.pb.h"
 #include "cairn/v1/sync.pb.h"
 #include "support/fakes.h"
@@ -58,12 +59,20 @@ enum class Fault : uint8_t {
   kUnavailable,   // 503 with an Error body, nothing handled
   kForgetChunks,  // before handling, the server loses its last 2 verified chunks
   kGainChunks,    // before handling, another device's upload adds 3 verified chunks
+  kAnswer,        // `answer` comes back, nothing handled
 };
 
 struct Script {
   Fault fault = Fault::kNone;
   uint64_t cut_bytes = 0;
+  HttpResponse answer = {};
 };
+
+// An error answer as the server writes it (error_answer.h).
+HttpResponse ErrorAnswer(const Status& status) {
+  return HttpResponse{HttpStatusOf(status.code()), "application/x-protobuf",
+                      ErrorBody(status, /*json=*/false)};
+}
 
 // The blob endpoints of blob.proto over in-memory state, with faults on demand.
 class FakeBlobServer final : public Transport {
@@ -86,6 +95,7 @@ class FakeBlobServer final : public Transport {
       return Error(401, "unauthenticated", "no");
     const Script s = script(n, request);
     if (s.fault == Fault::kUnavailable) return Error(503, "unavailable", "busy");
+    if (s.fault == Fault::kAnswer) return s.answer;
     const size_t arrived = s.fault == Fault::kCutBody
                                ? std::min<size_t>(s.cut_bytes, request.body.size())
                                : request.body.size();
@@ -111,7 +121,7 @@ class FakeBlobServer final : public Transport {
       v1::BlobOffer offer;
       if (!offer.ParseFromString(request.body)) return Error(400, "invalid_argument", "offer");
       if (offer.size() > max_size) {
-        return Error(413, "resource_exhausted", "blob larger than the server's maximum");
+        return Error(413, "too_large", "blob larger than the server's maximum");
       }
       Blob& b = blobs[hex];
       if (b.offer.chunk_sha256_size() == 0) b.offer = offer;
@@ -171,10 +181,9 @@ class FakeBlobServer final : public Transport {
   }
 
   static HttpResponse Error(int http, const std::string& code, const std::string& message) {
-    v1::Error error;
-    error.set_code(code);
-    error.set_message(message);
-    return HttpResponse{http, "application/x-protobuf", error.SerializeAsString()};
+    HttpResponse answer = ErrorAnswer(Status(CodeFromName(code).value(), message));
+    answer.status = http;
+    return answer;
   }
 
   std::map<std::string, Blob> blobs;
@@ -439,8 +448,53 @@ TEST_F(BlobSyncTest, ARefusedOrDamagedBlobIsReportedAndTheOthersStillGo) {
   EXPECT_TRUE(Present(ok));
   ASSERT_THAT(report.failed, SizeIs(2));
   std::map<Sha256, Status> failed(report.failed.begin(), report.failed.end());
-  EXPECT_THAT(failed[big.sha256], StatusIs(Code::kResourceExhausted, HasSubstr("maximum")));
+  EXPECT_THAT(failed[big.sha256], StatusIs(Code::kTooLarge, HasSubstr("maximum")));
   EXPECT_THAT(failed[damaged.sha256], StatusIs(Code::kDataLoss, HasSubstr("altered or damaged")));
+}
+
+// The answer's own `retryable` wins over its code's usual one: an internal error the server
+// calls transient is retried; an unavailable it calls final is not; a full quota sets its blob
+// aside until the next sync (no quick retry frees space) while the others go on.
+TEST_F(BlobSyncTest, AnErrorAnswerSaysWhetherToRetryAndTheUploaderTrustsIt) {
+  const EvidenceRef flaky = AddEvidence(RandomBytes(2 * kChunk, 21));
+  const EvidenceRef refused = AddEvidence(RandomBytes(3 * kChunk, 22));
+  const EvidenceRef over_quota = AddEvidence(RandomBytes(4 * kChunk, 23));
+  const EvidenceRef fine = AddEvidence(RandomBytes(5 * kChunk, 24));
+  const auto about = [](const HttpRequest& request, const EvidenceRef& ref) {
+    return request.target.find(Sha256Hex(ref.sha256)) != std::string::npos;
+  };
+  int flaky_errors = 0;
+  int refused_asks = 0;
+  int quota_asks = 0;
+  server_.script = [&](int, const HttpRequest& request) {
+    Script s;
+    if (about(request, flaky) && flaky_errors < 2) {
+      ++flaky_errors;
+      s = {Fault::kAnswer, 0, ErrorAnswer(Status(Code::kInternal, "restarting", true))};
+    } else if (about(request, refused)) {
+      ++refused_asks;
+      s = {Fault::kAnswer, 0,
+           ErrorAnswer(Status(Code::kUnavailable, "this server takes no more evidence", false))};
+    } else if (about(request, over_quota)) {
+      ++quota_asks;
+      s = {Fault::kAnswer, 0, ErrorAnswer(ResourceExhausted("over the account's quota"))};
+    }
+    return s;
+  };
+  UploadReport report;
+  CAIRN_ASSERT_OK(Upload(&report));
+  EXPECT_TRUE(Present(flaky));
+  EXPECT_EQ(flaky_errors, 2);
+  EXPECT_EQ(report.failed_requests, 2U);
+  EXPECT_EQ(refused_asks, 1);
+  EXPECT_EQ(quota_asks, 1);
+  EXPECT_TRUE(Present(fine));
+  std::map<Sha256, Status> failed(report.failed.begin(), report.failed.end());
+  ASSERT_THAT(failed, SizeIs(2));
+  EXPECT_THAT(failed[refused.sha256], StatusIs(Code::kUnavailable, HasSubstr("no more evidence")));
+  EXPECT_FALSE(failed[refused.sha256].retryable());
+  EXPECT_THAT(failed[over_quota.sha256], StatusIs(Code::kResourceExhausted, HasSubstr("quota")));
+  EXPECT_FALSE(Present(over_quota));
 }
 
 TEST_F(BlobSyncTest, AnUnreachableServerEndsTheRunAsUnavailable) {

@@ -219,7 +219,7 @@ TEST_F(ChangeCodecTest, BadIdsTextAndDepsAreRefused) {
 
 TEST_F(ChangeCodecTest, OversizedBatchesAreRefusedBeforeDecoding) {
   EXPECT_THAT(DecodeChanges(std::string(kMaxBatchBytes + 1, '\0')),
-              StatusIs(Code::kResourceExhausted, HasSubstr("send it in smaller batches")));
+              StatusIs(Code::kTooLarge, HasSubstr("send it in smaller batches")));
   // Many tiny ops: refused on the count, before any op is built.
   v1::ChangeBatch batch = ValidBatch();
   v1::ActorChanges* run = batch.mutable_runs(0);
@@ -229,7 +229,7 @@ TEST_F(ChangeCodecTest, OversizedBatchesAreRefusedBeforeDecoding) {
     run->add_op_entity(0);
     run->add_flags(true);
   }
-  EXPECT_THAT(Decode(batch), StatusIs(Code::kResourceExhausted, HasSubstr("ops; at most")));
+  EXPECT_THAT(Decode(batch), StatusIs(Code::kTooLarge, HasSubstr("ops; at most")));
 }
 
 TEST_F(ChangeCodecTest, ValidateChangeShapeRefusesMalformedLocalChanges) {

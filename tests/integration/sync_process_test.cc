@@ -837,7 +837,7 @@ TEST_F(SyncProcessTest, BadRequestsOverTheWireAreRefusedAndChangeNothing) {
       {"change over the op limit",
        {"POST", "/v1/push", auth, ct, over_limit.SerializeAsString()},
        413,
-       "resource_exhausted",
+       "too_large",
        "ops"},
       {"forged actor",
        {"POST", "/v1/push", "Bearer " + Token(ben), ct, valid.SerializeAsString()},
@@ -906,7 +906,8 @@ TEST_F(SyncProcessTest, BadRequestsOverTheWireAreRefusedAndChangeNothing) {
     const HttpResponse response = Raw({"POST", "/v1/push", auth, ct, *body});
     EXPECT_EQ(response.status, 413);
     const v1::Error error = ErrorOf(response);
-    EXPECT_EQ(error.code(), "resource_exhausted");
+    EXPECT_EQ(error.code(), "too_large");
+    EXPECT_FALSE(error.retryable());
     EXPECT_THAT(error.message(), HasSubstr("16 MiB"));
     const HttpResponse health = Raw({"GET", "/healthz", "", "", ""});
     EXPECT_EQ(health.status, 200) << "the server answers the next request";
@@ -930,12 +931,24 @@ TEST_F(SyncProcessTest, BadRequestsOverTheWireAreRefusedAndChangeNothing) {
        "GET ../../etc/passwd HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nConnection: "
        "close\r\n\r\n",
        404, "not_found"},
+      // Refused before the headers are whole, so before Accept is known: a protobuf body.
+      {"headers over 16 KiB",
+       "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: " + std::string(20000, 'p') + "\r\n\r\n",
+       431, "too_large"},
   };
   for (const RawCase& c : raw_cases) {
     Result<std::string> answer = RawTlsExchange(server_->port(), server_->fingerprint(), c.request);
     ASSERT_THAT(answer.status(), IsOk()) << c.name;
     EXPECT_EQ(RawStatus(*answer), c.status) << c.name << ":\n" << *answer;
-    if (c.status != 400) {
+    if (c.status == 431) {
+      const size_t body = answer->find("\r\n\r\n");
+      ASSERT_NE(body, std::string::npos) << c.name;
+      v1::Error error;
+      ASSERT_TRUE(error.ParseFromString(answer->substr(body + 4))) << c.name;
+      EXPECT_EQ(error.code(), c.code);
+      EXPECT_FALSE(error.retryable());
+      EXPECT_THAT(error.message(), HasSubstr("16 KiB"));
+    } else if (c.status != 400) {
       EXPECT_THAT(*answer, HasSubstr("\"code\":\"" + c.code + "\"")) << c.name;
     }
   }

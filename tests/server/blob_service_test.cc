@@ -16,6 +16,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -71,6 +72,13 @@ v1::Error ErrorOf(const Response& response) {
   v1::Error error;
   EXPECT_TRUE(error.ParseFromString(response.body));
   return error;
+}
+
+std::optional<std::string> HeaderOf(const Response& response, std::string_view name) {
+  for (const auto& [key, value] : response.headers) {
+    if (key == name) return value;
+  }
+  return std::nullopt;
 }
 
 v1::BlobStatus StatusOf(const Response& response) {
@@ -416,13 +424,17 @@ TEST_F(BlobServiceTest, BodyLongerThanTheRemainingChunksIs400) {
   EXPECT_EQ(BlobStatusOf(ana_, data).state(), v1::BLOB_STATE_PRESENT);
 }
 
-TEST_F(BlobServiceTest, OversizedBlobAndQuotaAre413WithNumbers) {
+// Too large is final (413, not retryable); over the quota may pass later (429, retryable, with
+// Retry-After), once the account holds less or its quota grows.
+TEST_F(BlobServiceTest, OversizedBlobIs413AndQuotaIs429WithNumbers) {
   options_.max_blob_bytes = 3 * kChunk;
   options_.scope_quota_bytes = 5 * kChunk;
   Open();
   Response big = Offer(ana_, Bytes(3 * kChunk + 1, 7));
   EXPECT_EQ(big.status, 413);
-  EXPECT_EQ(ErrorOf(big).code(), "resource_exhausted");
+  EXPECT_EQ(ErrorOf(big).code(), "too_large");
+  EXPECT_FALSE(ErrorOf(big).retryable());
+  EXPECT_FALSE(HeaderOf(big, "Retry-After").has_value());
   EXPECT_THAT(ErrorOf(big).message(),
               HasSubstr("196609 bytes; this server takes blobs of at most 196608"));
 
@@ -430,7 +442,10 @@ TEST_F(BlobServiceTest, OversizedBlobAndQuotaAre413WithNumbers) {
   Upload(ana_, first);
   const std::string second = Bytes(3 * kChunk, 9);
   Response over = Offer(ana_, second);
-  EXPECT_EQ(over.status, 413);
+  EXPECT_EQ(over.status, 429);
+  EXPECT_EQ(ErrorOf(over).code(), "resource_exhausted");
+  EXPECT_TRUE(ErrorOf(over).retryable());
+  EXPECT_EQ(HeaderOf(over, "Retry-After"), "60");
   EXPECT_THAT(ErrorOf(over).message(),
               HasSubstr("holds 196608 bytes of evidence (uploaded or being uploaded); another "
                         "196608 would pass its quota of 327680 bytes"));
@@ -666,13 +681,13 @@ TEST_F(BlobServiceTest, FullDiskIsAClearErrorAndCorruptsNothing) {
   ASSERT_THAT(start.upload->Append(body.substr(kChunk, kChunk)), IsOk());
   const Status failed = start.upload->Append(body.substr(2 * kChunk));
   Response full = start.upload->Finish(failed);
-  EXPECT_EQ(full.status, 413);
+  EXPECT_EQ(full.status, 429);
   EXPECT_EQ(ErrorOf(full).code(), "resource_exhausted");
   EXPECT_THAT(ErrorOf(full).message(), HasSubstr("disk is full"));
   EXPECT_EQ(BlobStatusOf(ana_, data).verified_chunks(), 2u);
   // A write of several chunks that fails counts none of them.
   fs_.writes_before_full = 0;
-  EXPECT_EQ(Chunks(ana_, data, 2, 2).status, 413);
+  EXPECT_EQ(Chunks(ana_, data, 2, 2).status, 429);
   EXPECT_EQ(BlobStatusOf(ana_, data).verified_chunks(), 2u);
   fs_.full = false;
   EXPECT_EQ(StatusOf(Chunks(ana_, data, 2, 2)).state(), v1::BLOB_STATE_PRESENT);
@@ -717,7 +732,7 @@ TEST_F(BlobServiceTest, LentRunsAreWrittenBehindTheCallerAndAFailedOneCountsNoth
     ASSERT_THAT(upload->AppendLent(body.substr(6 * kChunk, kChunk)), IsOk());
     const Status found = upload->AppendLent(body.substr(7 * kChunk, kChunk));
     EXPECT_THAT(found, StatusIs(Code::kResourceExhausted, HasSubstr("disk is full")));
-    EXPECT_EQ(upload->Finish(found).status, 413);
+    EXPECT_EQ(upload->Finish(found).status, 429);
   }
   EXPECT_EQ(BlobStatusOf(ana_, data).verified_chunks(), 6u);
   // At the end of a request, Finish finds it.
@@ -726,7 +741,7 @@ TEST_F(BlobServiceTest, LentRunsAreWrittenBehindTheCallerAndAFailedOneCountsNoth
     std::unique_ptr<ChunkUpload> upload = begin(6);
     ASSERT_THAT(upload->AppendLent(std::string_view(data).substr(6 * kChunk, kChunk)), IsOk());
     Response full = upload->Finish(Status());
-    EXPECT_EQ(full.status, 413);
+    EXPECT_EQ(full.status, 429);
     EXPECT_THAT(ErrorOf(full).message(), HasSubstr("disk is full"));
   }
   EXPECT_EQ(BlobStatusOf(ana_, data).verified_chunks(), 6u);
@@ -739,11 +754,11 @@ TEST_F(BlobServiceTest, LentRunsAreWrittenBehindTheCallerAndAFailedOneCountsNoth
     ASSERT_THAT(owner->AppendLent(body.substr(6 * kChunk, kChunk)), IsOk());
     std::this_thread::sleep_for(std::chrono::milliseconds(600));
     const Response status = Call(ana_, "GET", "/v1/blobs/" + hex + "/status");
-    EXPECT_EQ(status.status, 413);
+    EXPECT_EQ(status.status, 429);
     EXPECT_THAT(ErrorOf(status).message(), HasSubstr("disk is full"));
     const Status found = owner->AppendLent(body.substr(7 * kChunk, kChunk));
     EXPECT_THAT(found, StatusIs(Code::kResourceExhausted, HasSubstr("disk is full")));
-    EXPECT_EQ(owner->Finish(found).status, 413);
+    EXPECT_EQ(owner->Finish(found).status, 429);
   }
   EXPECT_EQ(BlobStatusOf(ana_, data).verified_chunks(), 6u);
   fs_.full = false;

@@ -809,7 +809,7 @@ class MemoryFiles : public CatalogFiles {
   Result<std::string> Read(std::string_view path, uint64_t max_bytes) override {
     const auto it = files_.find(path);
     if (it == files_.end()) return NotFound("is not in the catalog file's directory");
-    if (it->second.size() > max_bytes) return ResourceExhausted("is too large");
+    if (it->second.size() > max_bytes) return TooLarge("is too large");
     return it->second;
   }
 

@@ -353,8 +353,8 @@ Result<HttpResponse> BeastTransport::Impl::ReadAnswer(std::string_view target, b
   received.fetch_add(read, std::memory_order_relaxed);
   if (ec) {
     if (ec == http::error::body_limit) {
-      return ResourceExhausted("the answer from " + address.origin + " to " + std::string(target) +
-                               " is larger than 64 MiB");
+      return TooLarge("the answer from " + address.origin + " to " + std::string(target) +
+                      " is larger than 64 MiB");
     }
     // Nothing of the answer arrived: a reused connection the server had already closed.
     *may_retry = !IsTimeout(ec) && read == 0 && buffer.size() == 0 && !parser.got_some();

@@ -64,7 +64,7 @@ class CatalogFiles {
   // follows the path in an error for the author:
   //   NotFound            "is not in the repository at this commit"
   //   FailedPrecondition  "is a symbolic link; commit the file itself" (a directory, submodule)
-  //   ResourceExhausted   "is 300000 bytes" (larger than `max_bytes`; refused unread)
+  //   TooLarge            "is 300000 bytes" (larger than `max_bytes`; refused unread)
   // and any other code a failure to read it.
   virtual Result<std::string> Read(std::string_view path, uint64_t max_bytes) = 0;
 };

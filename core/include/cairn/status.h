@@ -1,9 +1,10 @@
 // Status and Result: Cairn's one error idiom.
 //
 // A Status is either OK (no allocation) or a code from the canonical set below plus a message
-// that says what went wrong, where, and how to fix it. Codes follow google.rpc: the code tells a
-// caller whether retrying can help (Retryable()). Nothing in the core's public API throws; every
-// fallible call returns a [[nodiscard]] Status or Result<T>.
+// that says what went wrong, where, and how to fix it. Codes follow google.rpc, plus too_large
+// (docs/decisions/0001); status_codes.def is their one table: names, HTTP statuses, and whether
+// retrying can help (retryable(), which an error answer from a server may override). Nothing in
+// the core's public API throws; every fallible call returns a [[nodiscard]] Status or Result<T>.
 //
 // Thread-safety: values; safe to copy and move between threads.
 #ifndef CAIRN_STATUS_H_
@@ -12,40 +13,51 @@
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 
 namespace cairn {
 
+// The codes of status_codes.def, the one table of their names, HTTP statuses and retry advice.
 enum class Code : int {
-  kOk = 0,
-  kInvalidArgument = 1,     // the input is wrong; do not retry it unchanged (HTTP 400)
-  kNotFound = 2,            // (404)
-  kAlreadyExists = 3,       // (409)
-  kFailedPrecondition = 4,  // the state must change first, e.g. missing earlier changes (409)
-  kAborted = 5,             // a concurrent conflict; retry the whole operation (409)
-  kOutOfRange = 6,          // (400)
-  kUnauthenticated = 7,     // (401)
-  kPermissionDenied = 8,    // (403)
-  kResourceExhausted = 9,   // a limit or quota was hit (413 / 429)
-  kUnavailable = 10,        // transient; retry with backoff (503)
-  kDataLoss = 11,           // stored data is corrupt (500)
-  kInternal = 12,           // a bug or an unexpected library failure (500)
+#define CAIRN_STATUS_CODE(number, Name, NAME, wire, http, retryable, retry_after, action) \
+  k##Name = (number),
+#include "cairn/status_codes.def"
 };
+
+// One row of status_codes.def.
+struct CodeInfo {
+  Code code;
+  std::string_view name;    // the wire name, e.g. "invalid_argument"
+  int http_status;          // of an error answer carrying the code
+  bool retryable;           // whether the same call may succeed later
+  int retry_after_seconds;  // the Retry-After of an error answer; 0 for none
+  std::string_view action;  // what a client should do, in a phrase
+};
+
+// Every code, in number order (the index is the number).
+std::span<const CodeInfo> AllCodes();
+// The row of `code`; a number outside the table (a cast from a newer peer) is kInternal's row.
+const CodeInfo& InfoOf(Code code);
 
 // Lower-case name of a code, e.g. "invalid_argument".
 std::string_view CodeName(Code code);
-// The inverse of CodeName; an unknown name (from a newer peer) maps to kInternal.
-Code CodeFromName(std::string_view name);
+// The inverse of CodeName; an unknown name (from a newer peer) is nullopt.
+std::optional<Code> CodeFromName(std::string_view name);
 
-// Whether retrying the same call later may succeed.
+// Whether retrying the same call later may succeed, by the table.
 bool IsRetryable(Code code);
 
 class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
+  // Retryable as the table says for `code`.
   Status(Code code, std::string message);
+  // Retryable as `retryable` says: an error answer's own verdict, which a client trusts over
+  // its table (a newer server may know better, or use a code this build does not name).
+  Status(Code code, std::string message, bool retryable);
 
   Status(const Status& other);
   Status& operator=(const Status& other);
@@ -59,7 +71,7 @@ class [[nodiscard]] Status {
   Code code() const { return rep_ ? rep_->code : Code::kOk; }
   // Empty for OK.
   const std::string& message() const;
-  bool retryable() const { return IsRetryable(code()); }
+  bool retryable() const { return rep_ && rep_->retryable; }
 
   // "invalid_argument: <message>", or "ok".
   std::string ToString() const;
@@ -70,6 +82,7 @@ class [[nodiscard]] Status {
  private:
   struct Rep {
     Code code;
+    bool retryable;
     std::string message;
   };
   std::unique_ptr<Rep> rep_;
@@ -84,7 +97,8 @@ Status FailedPrecondition(std::string message);
 Status OutOfRange(std::string message);
 Status Unauthenticated(std::string message);
 Status PermissionDenied(std::string message);
-Status ResourceExhausted(std::string message);
+Status ResourceExhausted(std::string message);  // a quota, rate or disk: retryable later
+Status TooLarge(std::string message);           // over a size limit: retrying unchanged fails
 Status Unavailable(std::string message);
 Status DataLoss(std::string message);
 Status Internal(std::string message);

@@ -168,7 +168,8 @@ class SyncEngine {
 // Runs a whole sync over `transport`: push then pull until quiet.
 Result<SyncReport> RunSync(Replica& replica, Transport& transport);
 
-// Maps an HTTP error answer (an Error body, or none) to a Status.
+// Reads an HTTP error answer (an Error body, or none) into a Status: StatusFromErrorAnswer
+// (error_answer.h).
 Status StatusFromHttp(const HttpResponse& response);
 
 }  // namespace cairn

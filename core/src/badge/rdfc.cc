@@ -206,7 +206,7 @@ class Canonicalizer {
   // RDFC-1.0 §4.8.3: returns the hash and the issuer that reached it.
   Result<std::pair<std::string, Issuer>> HashNDegree(int node, Issuer issuer) {
     if (remaining_ == 0) {
-      return ResourceExhausted(
+      return TooLarge(
           "RDF canonicalization stopped after " + std::to_string(limit_) +
           " Hash N-Degree Quads steps (the bound for this many indistinguishable blank nodes): "
           "the graph is too symmetric to canonicalize within the work limit");

@@ -35,10 +35,11 @@ HttpRequest Request(std::string method, std::string target, const std::string& t
   return request;
 }
 
-// Answers the uploader treats like a lost connection: try again after asking where to resume.
-bool RetryableHttp(int status) {
-  return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 ||
-         status == 504;
+// Whether an error answer is retried now, with backoff, like a lost connection (after asking
+// where to resume): the answer says it is retryable, and it is not a quota, rate or full disk,
+// which no quick retry fixes; such a blob is set aside with the reason until the next sync.
+bool RetryNow(const Status& answer) {
+  return answer.retryable() && answer.code() != Code::kResourceExhausted;
 }
 
 Result<std::string> TokenOf(Replica& replica) {
@@ -445,12 +446,12 @@ Status BlobUploader::HandleResponse(const HttpResponse& response) {
     return ApplyStatus(response.body);
   }
   const Status status = StatusFromHttp(response);
-  if (RetryableHttp(response.status)) {
+  if (RetryNow(status)) {
     HandleFailure(status);
     return {};
   }
   consecutive_failures_ = 0;
-  if (response.status == 401 || response.status == 403) {
+  if (status.code() == Code::kUnauthenticated || status.code() == Code::kPermissionDenied) {
     return status.Annotate("uploading blob " + Sha256Hex(blob.sha256));
   }
   if (in_flight_ == Step::kChunks && (response.status == 409 || response.status == 404)) {
@@ -670,9 +671,11 @@ Status BlobDownloader::CheckContentRange(const HttpResponse& response, uint64_t 
 Status BlobDownloader::HandleResponse(const HttpResponse& response) {
   if (writer_ == nullptr) return FailedPrecondition("an answer arrived after the download");
   const std::string name = Sha256Hex(ref_.sha256);
-  if (RetryableHttp(response.status)) {
-    HandleFailure(StatusFromHttp(response));
-    return {};
+  if (response.status >= 300) {
+    if (Status answer = StatusFromHttp(response); RetryNow(answer)) {
+      HandleFailure(answer);
+      return {};
+    }
   }
   std::string_view body = response.body;
   if (response.status == 200) {

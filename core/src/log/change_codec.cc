@@ -319,8 +319,8 @@ Status DecodeRun(const std::vector<ActorId>& actors, const ActorChanges& run,
     }
     Change& change = out->back();
     if (change.ops.size() >= kMaxOpsPerChange) {
-      return ResourceExhausted("change seq " + std::to_string(change.seq) + " has more than " +
-                               std::to_string(kMaxOpsPerChange) + " ops");
+      return TooLarge("change seq " + std::to_string(change.seq) + " has more than " +
+                      std::to_string(kMaxOpsPerChange) + " ops");
     }
     const uint64_t header = run.op_header(i);
     const uint64_t code = header & kOpCodeMask;
@@ -418,8 +418,8 @@ Status ValidateChangeShape(const Change& change) {
   }
   if (change.ops.empty()) return InvalidArgument(where + ": a change needs at least one op");
   if (change.ops.size() > kMaxOpsPerChange) {
-    return ResourceExhausted(where + ": " + std::to_string(change.ops.size()) + " ops; at most " +
-                             std::to_string(kMaxOpsPerChange));
+    return TooLarge(where + ": " + std::to_string(change.ops.size()) + " ops; at most " +
+                    std::to_string(kMaxOpsPerChange));
   }
   for (const Dep& dep : change.deps) {
     if (dep.actor == change.actor || dep.seq == 0) {
@@ -478,9 +478,9 @@ std::string EncodeChanges(std::span<const Change> changes) {
 
 Result<std::vector<Change>> DecodeChanges(std::string_view bytes) {
   if (bytes.size() > kMaxBatchBytes) {
-    return ResourceExhausted("change batch of " + std::to_string(bytes.size()) +
-                             " bytes is over the limit of " + std::to_string(kMaxBatchBytes) +
-                             "; send it in smaller batches");
+    return TooLarge("change batch of " + std::to_string(bytes.size()) +
+                    " bytes is over the limit of " + std::to_string(kMaxBatchBytes) +
+                    "; send it in smaller batches");
   }
   ChangeBatch batch;
   if (!batch.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
@@ -504,8 +504,8 @@ Result<std::vector<Change>> DecodeChanges(std::string_view bytes) {
   size_t ops = 0;
   for (const ActorChanges& run : batch.runs()) ops += static_cast<size_t>(run.hlc_delta_size());
   if (ops > kMaxOpsPerBatch) {
-    return ResourceExhausted("change batch has " + std::to_string(ops) + " ops; at most " +
-                             std::to_string(kMaxOpsPerBatch) + " per batch");
+    return TooLarge("change batch has " + std::to_string(ops) + " ops; at most " +
+                    std::to_string(kMaxOpsPerBatch) + " per batch");
   }
   std::vector<Change> changes;
   for (int r = 0; r < batch.runs_size(); ++r) {

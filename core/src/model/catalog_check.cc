@@ -185,7 +185,7 @@ std::optional<std::string> ReadImageFile(CatalogFiles* files, const SourceNode& 
     case Code::kFailedPrecondition:
       errors.push_back(node.At(field, -1, path + " " + why));
       break;
-    case Code::kResourceExhausted:
+    case Code::kTooLarge:
       errors.push_back(node.At(field, -1, path + " " + why + "; " + model::BadgeFileLimit(svg)));
       break;
     default:

@@ -28,7 +28,7 @@ class DirectoryFiles : public CatalogFiles {
     if (!fs::is_regular_file(status)) return FailedPrecondition("is not a regular file");
     const uintmax_t size = fs::file_size(file, ec);
     if (ec) return DataLoss(ec.message());
-    if (size > max_bytes) return ResourceExhausted("is " + std::to_string(size) + " bytes");
+    if (size > max_bytes) return TooLarge("is " + std::to_string(size) + " bytes");
     std::ifstream in(file, std::ios::binary);
     std::ostringstream bytes;
     bytes << in.rdbuf();

@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "cairn/change_codec.h"
-#include "cairn/media_type.h"
+#include "cairn/error_answer.h"
 #include "cairn/sync.h"
 #include "cairn/v1/sync.pb.h"
 
@@ -24,29 +24,7 @@ HttpRequest Post(std::string target, std::string authorization, std::string body
 }  // namespace
 
 Status StatusFromHttp(const HttpResponse& response) {
-  v1::Error error;
-  if (MediaTypeOf(response.content_type) == "application/x-protobuf" &&
-      error.ParseFromString(response.body) && !error.code().empty()) {
-    return Status(CodeFromName(error.code()), error.message());
-  }
-  const std::string what = "the server answered HTTP " + std::to_string(response.status);
-  switch (response.status) {
-    case 401:
-      return Unauthenticated(what + ": the device token was refused; enrol again");
-    case 403:
-      return PermissionDenied(what);
-    case 404:
-      return NotFound(what + ": is the URL a Cairn sync server?");
-    case 413:
-      return ResourceExhausted(what + ": the request is too large");
-    case 429:
-    case 502:
-    case 503:
-    case 504:
-      return Unavailable(what + "; try again later");
-    default:
-      return Internal(what);
-  }
+  return StatusFromErrorAnswer(response.status, response.content_type, response.body);
 }
 
 Status Enrol(Replica& replica, Transport& transport, const SyncSettings& server,
@@ -140,8 +118,8 @@ Status SyncEngine::HandleResponse(const HttpResponse& response) {
     report_.pushed += answer.accepted();
     report_.duplicates += answer.duplicates();
     for (const v1::RefusedChange& refused : answer.refused()) {
-      report_.refused.push_back({refused.seq(), CodeFromName(refused.error().code()),
-                                 refused.error().message(), refused.blocked()});
+      const Status why = StatusFromError(refused.error());
+      report_.refused.push_back({refused.seq(), why.code(), why.message(), refused.blocked()});
     }
     const uint64_t before = settings_.acknowledged_seq;
     // Never beyond what was sent: a server that claims more is wrong, and believing it would

@@ -21,8 +21,8 @@ std::string ZstdCompress(std::string_view data, int level) {
 
 Result<std::string> ZstdDecompress(std::string_view data, size_t max_bytes) {
   const auto too_big = [&] {
-    return ResourceExhausted("the compressed body expands past " + std::to_string(max_bytes) +
-                             " bytes, the most accepted; send smaller batches");
+    return TooLarge("the compressed body expands past " + std::to_string(max_bytes) +
+                    " bytes, the most accepted; send smaller batches");
   };
   // Stream, so that a frame without a declared size (or a lying one) is still bounded.
   std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> ctx(ZSTD_createDCtx(), &ZSTD_freeDCtx);

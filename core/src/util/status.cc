@@ -1,52 +1,51 @@
 #include "cairn/status.h"
 
+#include <iterator>
+
 namespace cairn {
 
-std::string_view CodeName(Code code) {
-  switch (code) {
-    case Code::kOk:
-      return "ok";
-    case Code::kInvalidArgument:
-      return "invalid_argument";
-    case Code::kNotFound:
-      return "not_found";
-    case Code::kAlreadyExists:
-      return "already_exists";
-    case Code::kFailedPrecondition:
-      return "failed_precondition";
-    case Code::kAborted:
-      return "aborted";
-    case Code::kOutOfRange:
-      return "out_of_range";
-    case Code::kUnauthenticated:
-      return "unauthenticated";
-    case Code::kPermissionDenied:
-      return "permission_denied";
-    case Code::kResourceExhausted:
-      return "resource_exhausted";
-    case Code::kUnavailable:
-      return "unavailable";
-    case Code::kDataLoss:
-      return "data_loss";
-    case Code::kInternal:
-      return "internal";
+namespace {
+
+constexpr CodeInfo kCodes[] = {
+#define CAIRN_STATUS_CODE(number, Name, NAME, wire, http, retryable, retry_after, action) \
+  {Code::k##Name, wire, http, (retryable) != 0, retry_after, action},
+#include "cairn/status_codes.def"
+};
+
+// The table's index is the code's number: InfoOf and the C ABI rely on it.
+constexpr bool NumberedInOrder() {
+  for (size_t i = 0; i < std::size(kCodes); ++i) {
+    if (static_cast<size_t>(kCodes[i].code) != i) return false;
   }
-  return "unknown";
+  return true;
+}
+static_assert(NumberedInOrder(), "status_codes.def must list codes 0, 1, 2, ... in order");
+
+}  // namespace
+
+std::span<const CodeInfo> AllCodes() { return kCodes; }
+
+const CodeInfo& InfoOf(Code code) {
+  const auto number = static_cast<size_t>(code);
+  return number < std::size(kCodes) ? kCodes[number] : kCodes[static_cast<size_t>(Code::kInternal)];
 }
 
-Code CodeFromName(std::string_view name) {
-  for (int i = 0; i <= static_cast<int>(Code::kInternal); ++i) {
-    if (CodeName(static_cast<Code>(i)) == name) return static_cast<Code>(i);
+std::string_view CodeName(Code code) { return InfoOf(code).name; }
+
+std::optional<Code> CodeFromName(std::string_view name) {
+  for (const CodeInfo& info : kCodes) {
+    if (info.name == name) return info.code;
   }
-  return Code::kInternal;
+  return std::nullopt;
 }
 
-bool IsRetryable(Code code) {
-  return code == Code::kUnavailable || code == Code::kAborted || code == Code::kResourceExhausted;
-}
+bool IsRetryable(Code code) { return InfoOf(code).retryable; }
 
-Status::Status(Code code, std::string message) {
-  if (code != Code::kOk) rep_ = std::make_unique<Rep>(Rep{code, std::move(message)});
+Status::Status(Code code, std::string message)
+    : Status(code, std::move(message), IsRetryable(code)) {}
+
+Status::Status(Code code, std::string message, bool retryable) {
+  if (code != Code::kOk) rep_ = std::make_unique<Rep>(Rep{code, retryable, std::move(message)});
 }
 
 Status::Status(const Status& other)
@@ -75,7 +74,7 @@ Status Status::Annotate(std::string_view context) const {
   std::string message(context);
   message += ": ";
   message += rep_->message;
-  return {code(), std::move(message)};
+  return {code(), std::move(message), rep_->retryable};
 }
 
 std::ostream& operator<<(std::ostream& os, const Status& status) { return os << status.ToString(); }
@@ -94,6 +93,7 @@ Status PermissionDenied(std::string message) {
 Status ResourceExhausted(std::string message) {
   return {Code::kResourceExhausted, std::move(message)};
 }
+Status TooLarge(std::string message) { return {Code::kTooLarge, std::move(message)}; }
 Status Unavailable(std::string message) { return {Code::kUnavailable, std::move(message)}; }
 Status DataLoss(std::string message) { return {Code::kDataLoss, std::move(message)}; }
 Status Internal(std::string message) { return {Code::kInternal, std::move(message)}; }

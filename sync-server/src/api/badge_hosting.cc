@@ -45,9 +45,7 @@ Response JsonDocument(const json::object& document,
 }
 
 Response Failure(const Request& request, const Status& status) {
-  Response response = ErrorResponse(request.accept.empty() ? "application/json" : request.accept,
-                                    HttpStatusFor(status.code()), status);
-  return response;
+  return ErrorResponse(request.accept.empty() ? "application/json" : request.accept, status);
 }
 
 Response NoSuch(const Request& request, std::string_view what) {
@@ -91,12 +89,8 @@ Response BadgeHosting::Handle(const Request& request) {
   const bool exchange = path.starts_with(kCredentialsPrefix) && path.ends_with(kExchange);
   if (request.method != "GET" && request.method != "HEAD" &&
       !(exchange && request.method == "POST")) {
-    Response r =
-        Failure(request, InvalidArgument(std::string(path) + " takes GET" +
-                                         (exchange ? " or POST" : "") + ", not " + request.method));
-    r.status = 405;
-    r.headers.emplace_back("Allow", exchange ? "GET, HEAD, POST" : "GET, HEAD");
-    return r;
+    return MethodNotAllowed(request.accept.empty() ? "application/json" : request.accept, path,
+                            exchange ? "GET, HEAD, POST" : "GET, HEAD", request.method);
   }
   if (exchange) {
     const std::string_view rest = path.substr(kCredentialsPrefix.size());

@@ -93,8 +93,8 @@ Result<Response> BlobFileResponse(const BlobLocation& location, std::string_view
   return response;
 }
 
-Response UnsatisfiableRange(Response error, uint64_t size) {
-  error.status = 416;
+Response UnsatisfiableRange(std::string_view accept, const Status& status, uint64_t size) {
+  Response error = ErrorResponse(accept, status, HttpRefinement::kRangeNotSatisfiable);
   error.headers.emplace_back("Content-Range", "bytes */" + std::to_string(size));
   return error;
 }

@@ -31,8 +31,9 @@ std::optional<uint64_t> ParseDecimal(std::string_view text);
 Result<Response> BlobFileResponse(const BlobLocation& location, std::string_view range_header,
                                   std::string_view etag_hex, std::string_view noun);
 
-// Makes `error` the 416 answer for a blob of `size` bytes.
-Response UnsatisfiableRange(Response error, uint64_t size);
+// The error answer for `status`, which BlobFileResponse gave for a blob of `size` bytes: 416
+// with Content-Range for a range past its end.
+Response UnsatisfiableRange(std::string_view accept, const Status& status, uint64_t size);
 
 }  // namespace cairn::server
 

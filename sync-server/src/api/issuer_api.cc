@@ -20,17 +20,14 @@ constexpr std::string_view kJson = "application/json";
 constexpr std::string_view kSubmissions = "submissions";
 constexpr std::string_view kCredentials = "credentials";
 
-Response JsonError(int http_status, const Status& status) {
-  return ErrorResponse(kJson, http_status, status);
+Response JsonError(const Status& status, HttpRefinement refinement = HttpRefinement::kNone) {
+  return ErrorResponse(kJson, status, refinement);
 }
-
-Response JsonError(const Status& status) { return JsonError(HttpStatusFor(status.code()), status); }
 
 // A refusal of the content of a well-formed body: 422, so that a client tells "fix the
 // document" (400) from "fix the assessment" apart.
 Response ContentError(const Status& status) {
-  return JsonError(status.code() == Code::kInvalidArgument ? 422 : HttpStatusFor(status.code()),
-                   status);
+  return JsonError(status, HttpRefinement::kUnprocessableContent);
 }
 
 Response JsonAnswer(const json::value& value, int http_status = 200) {
@@ -42,14 +39,6 @@ Response JsonAnswer(const json::value& value, int http_status = 200) {
   // What an issuer reads shows children's work (DESIGN.md §8): no shared cache keeps it.
   response.headers.emplace_back("Cache-Control", "private, no-store");
   return response;
-}
-
-Response MethodNotAllowed(std::string_view path, std::string_view allowed,
-                          std::string_view method) {
-  Response r = JsonError(405, InvalidArgument(std::string(path) + " takes " + std::string(allowed) +
-                                              ", not " + std::string(method)));
-  r.headers.emplace_back("Allow", std::string(allowed));
-  return r;
 }
 
 std::string SubmissionPath(const EntityId& id) {
@@ -279,7 +268,7 @@ Response IssuerApi::Handle(const Request& request) {
                  "/evidence/{sha256}, /assessment and /decision "
                  "(docs/issuer-api.md)"));
   }
-  if (request.method != allowed) return MethodNotAllowed(path, allowed, request.method);
+  if (request.method != allowed) return MethodNotAllowed(kJson, path, allowed, request.method);
 
   constexpr std::string_view kBearer = "Bearer ";
   if (!std::string_view(request.authorization).starts_with(kBearer)) {
@@ -350,7 +339,7 @@ Response IssuerApi::Evidence(const Request& request, const IssuerInfo& issuer, c
   if (!location.ok()) return JsonError(location.status());
   // The session layer streams the file range (http_server.cc), as for the blob API.
   Result<Response> file = BlobFileResponse(*location, request.range, LowerHex(*sha), "evidence");
-  if (!file.ok()) return UnsatisfiableRange(JsonError(416, file.status()), location->size);
+  if (!file.ok()) return UnsatisfiableRange(kJson, file.status(), location->size);
   return *std::move(file);
 }
 

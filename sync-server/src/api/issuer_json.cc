@@ -13,9 +13,8 @@ std::string FieldPath(std::string_view path, std::string_view name) {
 
 Result<boost::json::object> ParseJsonObject(std::string_view body) {
   if (body.size() > kMaxIssuerJsonBytes) {
-    return ResourceExhausted("the body has " + std::to_string(body.size()) +
-                             " bytes; the issuer API takes at most " +
-                             std::to_string(kMaxIssuerJsonBytes));
+    return TooLarge("the body has " + std::to_string(body.size()) +
+                    " bytes; the issuer API takes at most " + std::to_string(kMaxIssuerJsonBytes));
   }
   boost::json::stream_parser parser;
   boost::system::error_code error;

@@ -25,8 +25,7 @@ Response Answer(const json::object& verdict) {
 }
 
 Response Refused(const Request& request, const Status& status) {
-  return ErrorResponse(request.accept.empty() ? "application/json" : request.accept,
-                       HttpStatusFor(status.code()), status);
+  return ErrorResponse(request.accept.empty() ? "application/json" : request.accept, status);
 }
 
 // The UUID of a credential URL under this server's public URL; empty for any other URL.

@@ -7,7 +7,6 @@
 #include "api/badge_hosting.h"
 #include "api/blob_file_response.h"
 #include "api/issuer_api.h"
-#include "api/json_string.h"
 #include "api/paths.h"
 #include "api/public_verify.h"
 #include "cairn/change_codec.h"
@@ -24,12 +23,6 @@ constexpr uint32_t kMaxPullChanges = 10000;
 constexpr uint64_t kMaxPullBytes = uint64_t{8} << 20;
 
 constexpr std::string_view kProtobuf = "application/x-protobuf";
-
-void ToProto(const Status& status, v1::Error& error) {
-  error.set_code(std::string(CodeName(status.code())));
-  error.set_message(std::string(status.message()));
-  error.set_retryable(status.retryable());
-}
 
 template <typename Message>
 Status ParseBody(const Request& request, Message& message, std::string_view name,
@@ -97,68 +90,38 @@ Status LoadFileBody(Response& response) {
   return {};
 }
 
-int HttpStatusFor(Code code) {
-  switch (code) {
-    case Code::kOk:
-      return 200;
-    case Code::kInvalidArgument:
-    case Code::kOutOfRange:
-      return 400;
-    case Code::kUnauthenticated:
-      return 401;
-    case Code::kPermissionDenied:
-      return 403;
-    case Code::kNotFound:
-      return 404;
-    case Code::kAlreadyExists:
-    case Code::kFailedPrecondition:
-    case Code::kAborted:
-      return 409;
-    case Code::kResourceExhausted:
-      return 413;
-    case Code::kUnavailable:
-      return 503;
-    case Code::kDataLoss:
-    case Code::kInternal:
-      return 500;
+Response ErrorResponse(std::string_view accept, const Status& status, HttpRefinement refinement) {
+  Response response;
+  response.status = HttpStatusOf(status.code(), refinement);
+  const bool json = accept.find("application/json") != std::string_view::npos;
+  if (json) response.content_type = "application/json";
+  response.body = ErrorBody(status, json);
+  if (const int seconds = InfoOf(status.code()).retry_after_seconds; seconds > 0) {
+    response.headers.emplace_back("Retry-After", std::to_string(seconds));
   }
-  return 500;
+  return response;
 }
 
-Response ErrorResponse(std::string_view accept, int http_status, const Status& status) {
-  Response response;
-  response.status = http_status;
-  if (accept.find("application/json") != std::string_view::npos) {
-    response.content_type = "application/json";
-    response.body = R"({"code":)";
-    AppendJsonString(response.body, CodeName(status.code()));
-    response.body += R"(,"message":)";
-    AppendJsonString(response.body, status.message());
-    response.body += R"(,"retryable":)";
-    response.body += status.retryable() ? "true}\n" : "false}\n";
-    return response;
-  }
-  v1::Error error;
-  ToProto(status, error);
-  response.body = error.SerializeAsString();
+Response MethodNotAllowed(std::string_view accept, std::string_view what, std::string_view allowed,
+                          std::string_view method) {
+  Response response =
+      ErrorResponse(accept,
+                    InvalidArgument(std::string(what) + " takes " + std::string(allowed) +
+                                    ", not " + std::string(method)),
+                    HttpRefinement::kMethodNotAllowed);
+  response.headers.emplace_back("Allow", std::string(allowed));
   return response;
 }
 
 Response Service::Error(const Request& request, const Status& status) {
-  Response response = ErrorResponse(request.accept, HttpStatusFor(status.code()), status);
-  if (status.code() == Code::kUnavailable) response.headers.emplace_back("Retry-After", "1");
-  return response;
+  return ErrorResponse(request.accept, status);
 }
 
 Response Service::Handle(const Request& request) {
   const std::string_view path = PathOf(request.target);
   const auto only = [&](std::string_view method) -> std::optional<Response> {
     if (request.method == method) return std::nullopt;
-    Response r = Error(request, InvalidArgument(std::string(path) + " takes " +
-                                                std::string(method) + ", not " + request.method));
-    r.status = 405;
-    r.headers.emplace_back("Allow", std::string(method));
-    return r;
+    return MethodNotAllowed(request.accept, path, method, request.method);
   };
   if (path == "/v1/push") {
     if (auto r = only("POST")) return *r;
@@ -227,11 +190,7 @@ Response Service::Blobs(const Request& request, std::string_view rest) {
         methods == request.method ||
         (methods == "GET, PUT" && (request.method == "GET" || request.method == "PUT"));
     if (allowed) return std::nullopt;
-    Response r = Error(request, InvalidArgument("this blob endpoint takes " + std::string(methods) +
-                                                ", not " + request.method));
-    r.status = 405;
-    r.headers.emplace_back("Allow", std::string(methods));
-    return r;
+    return MethodNotAllowed(request.accept, "this blob endpoint", methods, request.method);
   };
   enum class Route : uint8_t { kBlob, kStatus, kChunks } route{};
   if (parts.size() == 1) {
@@ -282,7 +241,7 @@ Response Service::Blobs(const Request& request, std::string_view rest) {
   Result<BlobLocation> location = store_.LocateBlob(*principal, *sha);
   if (!location.ok()) return Error(request, location.status());
   Result<Response> file = BlobFileResponse(*location, request.range, parts[0], "blob");
-  if (!file.ok()) return UnsatisfiableRange(Error(request, file.status()), location->size);
+  if (!file.ok()) return UnsatisfiableRange(request.accept, file.status(), location->size);
   return *std::move(file);
 }
 
@@ -353,11 +312,7 @@ Response Service::Submissions(const Request& request, std::string_view rest) {
                                    "GET /v1/submissions/{id}/status"));
   }
   if (request.method != "GET") {
-    Response r = Error(
-        request, InvalidArgument("/v1/submissions/{id}/status takes GET, not " + request.method));
-    r.status = 405;
-    r.headers.emplace_back("Allow", "GET");
-    return r;
+    return MethodNotAllowed(request.accept, "/v1/submissions/{id}/status", "GET", request.method);
   }
   Result<EntityId> id = EntityId::Parse(parts[0]);
   if (!id.ok()) {
@@ -416,7 +371,7 @@ Response Service::Push(const Request& request) {
     r->set_actor(std::string(principal->actor.AsBytes()));
     r->set_seq(refused.seq);
     r->set_blocked(refused.blocked);
-    ToProto(refused.error, *r->mutable_error());
+    ToErrorProto(refused.error, *r->mutable_error());
   }
   return Protobuf(out);
 }

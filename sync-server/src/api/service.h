@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "api/metrics.h"
+#include "cairn/error_answer.h"
 #include "cairn/status.h"
 #include "store/server_store.h"
 
@@ -108,12 +109,16 @@ struct ChunkUploadStart {
   Response response;
 };
 
-// The HTTP status for a Cairn code (STYLE.md: 400, 401, 403, 404, 409, 413, 429, 503, 500).
-int HttpStatusFor(Code code);
+// Every error answer of the server, from the Service, the issuer API, the public routes and the
+// session layer alike: the status and body of cairn/error_answer.h (as JSON when `accept` asks
+// for application/json), with the code's Retry-After.
+Response ErrorResponse(std::string_view accept, const Status& status,
+                       HttpRefinement refinement = HttpRefinement::kNone);
 
-// An error answer: `http_status` with an Error body (sync.proto), as JSON when `accept` asks for
-// application/json. The session layer uses it for errors it finds before the Service runs.
-Response ErrorResponse(std::string_view accept, int http_status, const Status& status);
+// 405 for `what` (a path or a route's description), which takes `allowed` ("GET, HEAD"), not
+// `method`; the answer says Allow.
+Response MethodNotAllowed(std::string_view accept, std::string_view what, std::string_view allowed,
+                          std::string_view method);
 
 class Service {
  public:

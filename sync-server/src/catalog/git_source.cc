@@ -208,7 +208,7 @@ class TreeFiles : public CatalogFiles {
     size_t size = 0;
     git_object_t type = GIT_OBJECT_INVALID;
     if (git_odb_read_header(&size, &type, odb_.get(), oid) != 0) return DataLoss(GitError());
-    if (size > max_bytes) return ResourceExhausted("is " + std::to_string(size) + " bytes");
+    if (size > max_bytes) return TooLarge("is " + std::to_string(size) + " bytes");
     git_odb_object* raw = nullptr;
     if (git_odb_read(&raw, odb_.get(), oid) != 0) return DataLoss(GitError());
     const OdbObject object(raw);

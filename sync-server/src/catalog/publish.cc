@@ -14,10 +14,10 @@ Result<CatalogPublication> PublishCatalog(ServerStore& store, const v1::Catalog&
                          PlanCatalogPublication(catalog, published, now_ms));
   if (publication.ops.empty()) return publication;
   if (publication.ops.size() > kMaxOpsPerChange) {
-    return ResourceExhausted("the catalog publishes " + std::to_string(publication.ops.size()) +
-                             " values at once, more than one change holds (" +
-                             std::to_string(kMaxOpsPerChange) +
-                             "); split the catalog into several repositories");
+    return TooLarge("the catalog publishes " + std::to_string(publication.ops.size()) +
+                    " values at once, more than one change holds (" +
+                    std::to_string(kMaxOpsPerChange) +
+                    "); split the catalog into several repositories");
   }
   CAIRN_RETURN_IF_ERROR(
       store.CommitServerChange(kCatalogScope, std::move(publication.ops)).status());

@@ -307,10 +307,11 @@ class Session : public std::enable_shared_from_this<Session> {
     const std::string encoding = Lower(Trim(header[http::field::content_encoding]));
     if (!encoding.empty() && encoding != "identity") {
       return refuse(ErrorResponse(
-          accept_, 415,
+          accept_,
           InvalidArgument("chunk bytes are sent without Content-Encoding (they are verified "
                           "against their hashes as they arrive), not '" +
-                          encoding + "'")));
+                          encoding + "'"),
+          HttpRefinement::kUnsupportedMediaType));
     }
     Request head;
     head.method = method_;
@@ -325,7 +326,7 @@ class Session : public std::enable_shared_from_this<Session> {
     } catch (const std::exception& e) {
       log::Error("request handler threw", {{"route", route_}, {"error", e.what()}});
       return refuse(
-          ErrorResponse(accept_, 500, Internal(std::string("the server failed: ") + e.what())));
+          ErrorResponse(accept_, Internal(std::string("the server failed: ") + e.what())));
     }
     if (!start.upload) return refuse(std::move(start.response));
     upload_ = std::move(start.upload);
@@ -551,7 +552,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return upload_->Finish(ended);
     } catch (const std::exception& e) {
       log::Error("request handler threw", {{"route", route_}, {"error", e.what()}});
-      return ErrorResponse(accept_, 500, Internal(std::string("the server failed: ") + e.what()));
+      return ErrorResponse(accept_, Internal(std::string("the server failed: ") + e.what()));
     }
   }
 
@@ -607,11 +608,12 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       start_ = SteadyClock::now();
       state_ = State::kBusy;
-      const Status status =
-          InvalidArgument(too_big ? "the request headers are larger than " +
-                                        std::to_string(options().header_limit / 1024) + " KiB"
-                                  : "malformed HTTP request: " + ec.message());
-      return Send(ErrorResponse(accept_, too_big ? 431 : 400, status), /*keep_alive=*/false);
+      const Status status = too_big
+                                ? TooLarge("the request headers are larger than " +
+                                           std::to_string(options().header_limit / 1024) + " KiB")
+                                : InvalidArgument("malformed HTTP request: " + ec.message());
+      return Send(ErrorResponse(accept_, status, HttpRefinement::kHeaderFieldsTooLarge),
+                  /*keep_alive=*/false);
     }
     if (!IsDisconnect(ec)) {
       log::Warn("read failed", {{"peer", peer_}, {"error", ec.message()}});
@@ -619,11 +621,11 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void RespondTooLarge() {
-    const Status status = ResourceExhausted(
-        "the request body is larger than the server's limit of " +
-        std::to_string(options().body_limit >> 20) +
-        " MiB; send fewer changes per request (compressing with zstd also helps)");
-    Send(ErrorResponse(accept_, 413, status), /*keep_alive=*/false);
+    const Status status =
+        TooLarge("the request body is larger than the server's limit of " +
+                 std::to_string(options().body_limit >> 20) +
+                 " MiB; send fewer changes per request (compressing with zstd also helps)");
+    Send(ErrorResponse(accept_, status), /*keep_alive=*/false);
   }
 
   void HandleRequest() {
@@ -645,24 +647,25 @@ class Session : public std::enable_shared_from_this<Session> {
     if (encoding == "zstd") {
       Result<std::string> body = ZstdDecompress(message.body(), options().body_limit);
       if (!body.ok()) {
-        const bool too_large = body.status().code() == Code::kResourceExhausted;
-        const Status status =
-            too_large ? ResourceExhausted("the request body decompresses to more than " +
-                                          std::to_string(options().body_limit >> 20) +
-                                          " MiB; send fewer changes per request")
-                      : InvalidArgument(
-                            "the request body is not valid zstd (Content-Encoding: "
-                            "zstd): " +
-                            body.status().message());
-        return Send(ErrorResponse(request.accept, too_large ? 413 : 400, status), keep_alive);
+        const bool too_large = body.status().code() == Code::kTooLarge;
+        const Status status = too_large
+                                  ? TooLarge("the request body decompresses to more than " +
+                                             std::to_string(options().body_limit >> 20) +
+                                             " MiB; send fewer changes per request")
+                                  : InvalidArgument(
+                                        "the request body is not valid zstd (Content-Encoding: "
+                                        "zstd): " +
+                                        body.status().message());
+        return Send(ErrorResponse(request.accept, status), keep_alive);
       }
       request.body = std::move(body).value();
     } else if (encoding.empty() || encoding == "identity") {
       request.body = std::move(message.body());
     } else {
-      return Send(ErrorResponse(request.accept, 415,
+      return Send(ErrorResponse(request.accept,
                                 InvalidArgument("Content-Encoding '" + encoding +
-                                                "' is not supported; send zstd or no encoding")),
+                                                "' is not supported; send zstd or no encoding"),
+                                HttpRefinement::kUnsupportedMediaType),
                   keep_alive);
     }
 
@@ -672,8 +675,8 @@ class Session : public std::enable_shared_from_this<Session> {
     } catch (const std::exception& e) {
       // Nothing below should throw; a library failure (e.g. out of memory) becomes a 500.
       log::Error("request handler threw", {{"route", route_}, {"error", e.what()}});
-      response = ErrorResponse(request.accept, 500,
-                               Internal(std::string("the server failed: ") + e.what()));
+      response =
+          ErrorResponse(request.accept, Internal(std::string("the server failed: ") + e.what()));
     }
     Send(std::move(response), keep_alive);
   }
@@ -714,8 +717,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (Status opened = out.body().Open(range.path, range.offset, range.length); !opened.ok()) {
       file_response_.reset();
       log::Error("cannot send a blob", {{"error", opened.message()}});
-      return Send(ErrorResponse(accept_, 500, Internal("the server cannot read the blob")),
-                  keep_alive);
+      return Send(ErrorResponse(accept_, Internal("the server cannot read the blob")), keep_alive);
     }
     status_ = response.status;
     out.version(11);

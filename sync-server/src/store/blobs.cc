@@ -710,9 +710,9 @@ Status ValidateOffer(const ServerStoreOptions& options, std::string_view sha,
                            std::to_string(offer.chunk_size));
   }
   if (offer.size > options.max_blob_bytes) {
-    return ResourceExhausted("the blob is " + std::to_string(offer.size) +
-                             " bytes; this server takes blobs of at most " +
-                             std::to_string(options.max_blob_bytes) + " bytes");
+    return TooLarge("the blob is " + std::to_string(offer.size) +
+                    " bytes; this server takes blobs of at most " +
+                    std::to_string(options.max_blob_bytes) + " bytes");
   }
   const uint64_t chunks = ChunkCount(offer.size, offer.chunk_size);
   if (offer.chunk_sha256.size() != chunks) {

@@ -64,7 +64,7 @@ Result<boost::json::array> ExpandJsonLd(const boost::json::value& document);
 Result<RdfDataset> JsonLdToRdf(const boost::json::value& document);
 
 // RDFC-1.0 canonical N-Quads of `dataset`: canonical labels c14n0..., one quad a line, sorted.
-// ResourceExhausted past the work bound.
+// TooLarge past the work bound.
 Result<std::string> CanonicalizeDataset(const RdfDataset& dataset, const RdfcOptions& options = {});
 
 // JsonLdToRdf then CanonicalizeDataset: the exact bytes eddsa-rdfc-2022 hashes.
