@@ -23,21 +23,7 @@ int RunCapture(Invocation& inv) {
   Result<Device*> device = inv.OpenDevice();
   if (!device.ok()) return inv.Fail(device.status());
   // Check the pursuit and the requirement before reading a file that may be a long video.
-  Result<v1::Pursuit> p = (*device)->GetPursuit(*pursuit);
-  if (!p.ok()) return inv.Fail(p.status());
-  Result<v1::MicroCredential> mc =
-      (*device)->GetMicroCredential(p->micro_credential_id(), p->micro_credential_version());
-  if (!mc.ok()) return inv.Fail(mc.status());
-  bool known = false;
-  std::string ids;
-  for (const v1::ArtifactRequirement& artifact : mc->requirements().artifacts()) {
-    known = known || artifact.id() == *requirement;
-    ids += (ids.empty() ? "" : ", ") + artifact.id();
-  }
-  if (!known) {
-    return inv.Fail(InvalidArgument("'" + mc->title() + "' asks for no artifact '" + *requirement +
-                                    "'; its artifacts are: " + ids));
-  }
+  if (Status s = (*device)->CheckArtifact(*pursuit, *requirement); !s.ok()) return inv.Fail(s);
 
   Result<std::string> home = inv.Home();
   if (!home.ok()) return inv.Fail(home.status());

@@ -94,6 +94,10 @@ class Device {
   Status Answer(const EntityId& pursuit, std::string_view question_id, std::string_view text);
   Status Reflect(const EntityId& pursuit, std::string_view text);
 
+  // OK when the pursuit is live and its micro-credential asks for artifact `requirement_id`;
+  // else why not, listing the artifacts it does ask for. Callers check this before capturing a
+  // file that may be a long video; AddEvidence checks it again.
+  Status CheckArtifact(const EntityId& pursuit, std::string_view requirement_id);
   // Records evidence already in the blob store (by content address) against an artifact
   // requirement.
   Result<EntityId> AddEvidence(const EntityId& pursuit, std::string_view requirement_id,

@@ -435,19 +435,22 @@ Status Device::Reflect(const EntityId& pursuit, std::string_view text) {
   return replica_->Commit({Op::Put(pursuit, "reflection", std::string(text))}).status();
 }
 
-Result<EntityId> Device::AddEvidence(const EntityId& pursuit, std::string_view requirement_id,
-                                     const EvidenceRef& blob, std::string_view caption) {
+Status Device::CheckArtifact(const EntityId& pursuit, std::string_view requirement_id) {
   CAIRN_ASSIGN_OR_RETURN(const EntityData entity, LoadLive(pursuit, kPursuitType, "pursuit"));
   CAIRN_ASSIGN_OR_RETURN(const v1::MicroCredential mc, MicroCredentialOf(entity));
   const auto& artifacts = mc.requirements().artifacts();
   const auto artifact = std::find_if(artifacts.begin(), artifacts.end(),
                                      [&](const auto& a) { return a.id() == requirement_id; });
-  if (artifact == artifacts.end()) {
-    std::string ids;
-    for (const auto& a : artifacts) ids += (ids.empty() ? "" : ", ") + a.id();
-    return InvalidArgument("'" + mc.title() + "' asks for no artifact '" +
-                           std::string(requirement_id) + "'; its artifacts are: " + ids);
-  }
+  if (artifact != artifacts.end()) return {};
+  std::string ids;
+  for (const auto& a : artifacts) ids += (ids.empty() ? "" : ", ") + a.id();
+  return InvalidArgument("'" + mc.title() + "' asks for no artifact '" +
+                         std::string(requirement_id) + "'; its artifacts are: " + ids);
+}
+
+Result<EntityId> Device::AddEvidence(const EntityId& pursuit, std::string_view requirement_id,
+                                     const EvidenceRef& blob, std::string_view caption) {
+  CAIRN_RETURN_IF_ERROR(CheckArtifact(pursuit, requirement_id));
   if (blob.media_type.empty()) {
     return InvalidArgument("the evidence has no media type; capture it again");
   }

@@ -1,0 +1,189 @@
+/* cairn.h: the C ABI of Cairn's core, for the iOS and Android apps teachers carry into the
+ * classroom (Swift imports it as the CairnCore module; Java reaches it through JNI).
+ *
+ * Conventions, the same for every function:
+ * - Plain C11. Every function is noexcept: nothing is thrown across the ABI. A failure inside
+ *   the core, an exception included, comes back as a code and a message.
+ * - Functions that can fail return a cairn_code (CAIRN_OK is 0) and take a last argument
+ *   `cairn_error** error`. When it is not NULL, it receives NULL on success and, on failure, an
+ *   error the caller frees with cairn_error_free. There is no thread-local "last error": apps
+ *   move between threads (JNI, Swift concurrency), so the error travels with the call.
+ * - Handles are opaque and come in _open/_free pairs. _free accepts NULL.
+ * - Inputs are borrowed for the call: text as pointer + length of UTF-8 (not NUL-terminated; a
+ *   NULL pointer is allowed with length 0), never kept after the call returns. Text that is not
+ *   UTF-8 is refused (CAIRN_INVALID_ARGUMENT, naming the argument and the byte).
+ * - Outputs are buffers the library allocates and the caller frees with cairn_buffer_free.
+ *   Structured data is protobuf bytes of the message each function names (schemas/cairn/v1/;
+ *   lists in bridge.proto); ids are UTF-8 text ("0190f3c2-7a1b-7c3d-8e4f-0123456789ab").
+ * - Codes are those of core/include/cairn/status_codes.def, with the same numbers as the C++
+ *   codes; the numbers never change, and new codes are only added at the end. `retryable` in an
+ *   error says whether the same call may succeed later (docs/protocol.md "Errors").
+ *
+ * Thread-safety: every function may be called from any thread. Calls on one store are
+ * serialised on that store's lock (a long call, such as capturing a video, makes the others on
+ * the same store wait); calls on different stores run concurrently. Callbacks run on the thread
+ * of the call that takes them, before that call returns; they must not call back into the same
+ * store.
+ *
+ * The ABI's version is CAIRN_ABI_VERSION; cairn_abi_version() says which one the library
+ * implements. A change that breaks callers raises it. */
+#ifndef CAIRN_H_
+#define CAIRN_H_
+
+/* A C header: typedefs, <stdint.h> and snake_case types are its contract, not C++ style. */
+/* NOLINTBEGIN(modernize-*,readability-identifier-naming) */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(CAIRN_BUILDING_BRIDGE)
+#define CAIRN_EXPORT __attribute__((visibility("default")))
+#else
+#define CAIRN_EXPORT
+#endif
+
+#ifdef __cplusplus
+#define CAIRN_NOEXCEPT noexcept
+extern "C" {
+#else
+#define CAIRN_NOEXCEPT
+#endif
+
+#define CAIRN_ABI_VERSION 1
+
+/* CAIRN_OK, CAIRN_INVALID_ARGUMENT, ..., CAIRN_TOO_LARGE: one per row of the table. */
+typedef enum cairn_code {
+#define CAIRN_STATUS_CODE(number, Name, NAME, wire, http, retryable, retry_after, action) \
+  CAIRN_##NAME = (number),
+#include "cairn/status_codes.def"
+} cairn_code;
+
+/* What went wrong. `message` is UTF-8, NUL-terminated, for the teacher (what, where, how to
+ * fix it); it belongs to the error. */
+typedef struct cairn_error {
+  cairn_code code;
+  int retryable; /* 1 when the same call may succeed later, else 0 */
+  const char* message;
+  size_t message_len; /* bytes before the NUL */
+} cairn_error;
+
+/* Frees an error; NULL is allowed. */
+CAIRN_EXPORT void cairn_error_free(cairn_error* error) CAIRN_NOEXCEPT;
+
+/* Bytes the library allocated. `data` is NULL when `len` is 0. */
+typedef struct cairn_buffer {
+  uint8_t* data;
+  size_t len;
+} cairn_buffer;
+
+/* Frees the bytes and sets the buffer to {NULL, 0}; NULL and an empty buffer are allowed. */
+CAIRN_EXPORT void cairn_buffer_free(cairn_buffer* buffer) CAIRN_NOEXCEPT;
+
+/* The ABI version the library implements: CAIRN_ABI_VERSION of the header it was built with. */
+CAIRN_EXPORT uint32_t cairn_abi_version(void) CAIRN_NOEXCEPT;
+
+/* The code's wire name ("invalid_argument"), a static NUL-terminated string; "internal" for a
+ * number outside the table. */
+CAIRN_EXPORT const char* cairn_code_name(cairn_code code) CAIRN_NOEXCEPT;
+
+/* ---- The store: one teacher's device store (the change log and the sealed evidence). ---- */
+
+typedef struct cairn_store cairn_store;
+
+/* Gives the 32-byte key that seals evidence at rest, kept by the platform (iOS Keychain,
+ * Android Keystore): write exactly `key_len` bytes to `key` and return CAIRN_OK, or return
+ * another code to fail the open with it. The same key must come back on every open of the
+ * store. Called on the thread of cairn_store_open, before it returns. */
+typedef cairn_code (*cairn_key_provider)(void* user_data, uint8_t* key, size_t key_len);
+
+/* Opens the store in directory `dir` (made, mode 0700, if it does not exist): `dir`/device.db
+ * and the evidence in `dir`/blobs. On success `*store` is the handle to pass to
+ * cairn_store_free. */
+CAIRN_EXPORT cairn_code cairn_store_open(const char* dir, size_t dir_len, cairn_key_provider keys,
+                                         void* key_user_data, cairn_store** store,
+                                         cairn_error** error) CAIRN_NOEXCEPT;
+
+/* Closes the store's files; every later call on the handle fails with
+ * CAIRN_FAILED_PRECONDITION. The handle itself stays valid until cairn_store_free, so an app
+ * may close when it goes to the background while other objects still hold the handle. Closing
+ * a closed store is OK. */
+CAIRN_EXPORT cairn_code cairn_store_close(cairn_store* store, cairn_error** error) CAIRN_NOEXCEPT;
+
+/* Closes (if open) and frees the handle; NULL is allowed. */
+CAIRN_EXPORT void cairn_store_free(cairn_store* store) CAIRN_NOEXCEPT;
+
+/* ---- The catalog the server published to this device (offline once synced). ---- */
+
+/* The newest version of every micro-credential, by title: MicroCredentialList. */
+CAIRN_EXPORT cairn_code cairn_catalog_list(cairn_store* store, cairn_buffer* out,
+                                           cairn_error** error) CAIRN_NOEXCEPT;
+
+/* One micro-credential by id (its newest version): MicroCredential. */
+CAIRN_EXPORT cairn_code cairn_catalog_show(cairn_store* store, const char* id, size_t id_len,
+                                           cairn_buffer* out, cairn_error** error) CAIRN_NOEXCEPT;
+
+/* The micro-credentials in which every word of `query` occurs (title, summary, competency,
+ * topics, stack), best match first: MicroCredentialList. */
+CAIRN_EXPORT cairn_code cairn_catalog_search(cairn_store* store, const char* query,
+                                             size_t query_len, cairn_buffer* out,
+                                             cairn_error** error) CAIRN_NOEXCEPT;
+
+/* ---- Pursuits: a teacher working towards one micro-credential. ---- */
+
+/* Starts a pursuit of the newest version of micro-credential `id`: `*out` is the pursuit's id. */
+CAIRN_EXPORT cairn_code cairn_pursuit_start(cairn_store* store, const char* id, size_t id_len,
+                                            cairn_buffer* out, cairn_error** error) CAIRN_NOEXCEPT;
+
+/* Every pursuit on this device: PursuitList. */
+CAIRN_EXPORT cairn_code cairn_pursuit_list(cairn_store* store, cairn_buffer* out,
+                                           cairn_error** error) CAIRN_NOEXCEPT;
+
+/* Answers overview question `question` of the pursuit (replacing an earlier answer). */
+CAIRN_EXPORT cairn_code cairn_pursuit_answer(cairn_store* store, const char* pursuit,
+                                             size_t pursuit_len, const char* question,
+                                             size_t question_len, const char* text, size_t text_len,
+                                             cairn_error** error) CAIRN_NOEXCEPT;
+
+/* Writes the pursuit's reflection (replacing an earlier one). */
+CAIRN_EXPORT cairn_code cairn_pursuit_reflect(cairn_store* store, const char* pursuit,
+                                              size_t pursuit_len, const char* text, size_t text_len,
+                                              cairn_error** error) CAIRN_NOEXCEPT;
+
+/* What keeps the pursuit from being submitted, in words for the teacher: CheckResult (no issues
+ * when it can be submitted). */
+CAIRN_EXPORT cairn_code cairn_pursuit_check(cairn_store* store, const char* pursuit,
+                                            size_t pursuit_len, cairn_buffer* out,
+                                            cairn_error** error) CAIRN_NOEXCEPT;
+
+/* Freezes the pursuit into a submission, offline; the next sync sends it. Refused
+ * (CAIRN_FAILED_PRECONDITION, every issue in the message) while cairn_pursuit_check finds
+ * issues. `*out` is the submission's id. */
+CAIRN_EXPORT cairn_code cairn_pursuit_submit(cairn_store* store, const char* pursuit,
+                                             size_t pursuit_len, cairn_buffer* out,
+                                             cairn_error** error) CAIRN_NOEXCEPT;
+
+/* ---- Evidence: photos, video, audio, documents, sealed on the device. ---- */
+
+/* Seals the file at `path` into the store (one pass: hashed, its type detected, encrypted,
+ * fsynced) and records it as evidence for artifact `requirement` of the pursuit, with an
+ * optional caption. The pursuit and requirement are checked before the file is read. `*out` is
+ * the evidence item's id. */
+CAIRN_EXPORT cairn_code cairn_evidence_capture_file(cairn_store* store, const char* pursuit,
+                                                    size_t pursuit_len, const char* requirement,
+                                                    size_t requirement_len, const char* path,
+                                                    size_t path_len, const char* caption,
+                                                    size_t caption_len, cairn_buffer* out,
+                                                    cairn_error** error) CAIRN_NOEXCEPT;
+
+/* The pursuit's evidence items: EvidenceList. */
+CAIRN_EXPORT cairn_code cairn_evidence_list(cairn_store* store, const char* pursuit,
+                                            size_t pursuit_len, cairn_buffer* out,
+                                            cairn_error** error) CAIRN_NOEXCEPT;
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+/* NOLINTEND(modernize-*,readability-identifier-naming) */
+
+#endif /* CAIRN_H_ */

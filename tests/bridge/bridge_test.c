@@ -1,0 +1,344 @@
+/* The C ABI (mobile-bridge/include/cairn.h), compiled as C11 and linked against libcairn.so as
+ * an app links it: the teacher's flow from opening a store to a submission, and every error
+ * path of every function — a NULL handle or argument, a closed store, text that is not UTF-8,
+ * a NULL output, a key provider that fails, ids and files that do not exist — each a code, a
+ * retryable flag and a message, never a crash or a leak (the ASan build runs this too).
+ *
+ * Usage: cairn_bridge_c_test STORE_DIR WORK_DIR
+ *   STORE_DIR  a device store holding the demo catalog (bridge_test.sh makes it with the CLI)
+ *   WORK_DIR   an empty directory for files to capture and stores to make */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cairn.h"
+
+static int failures = 0;
+
+#define CHECK(condition)                                                            \
+  do {                                                                              \
+    if (!(condition)) {                                                             \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #condition); \
+      ++failures;                                                                   \
+    }                                                                               \
+  } while (0)
+
+/* Text arguments as pointer + length. */
+#define TEXT(literal) (literal), (sizeof(literal) - 1)
+
+static const uint8_t kKey[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
+                                 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+
+static int key_calls = 0;
+
+static cairn_code GoodKeys(void* user_data, uint8_t* key, size_t key_len) {
+  CHECK(user_data == &key_calls);
+  CHECK(key_len == sizeof kKey);
+  ++key_calls;
+  memcpy(key, kKey, sizeof kKey);
+  return CAIRN_OK;
+}
+
+static cairn_code LockedKeys(void* user_data, uint8_t* key, size_t key_len) {
+  (void)user_data;
+  (void)key;
+  (void)key_len;
+  return CAIRN_PERMISSION_DENIED; /* the Keychain is locked before first unlock */
+}
+
+/* Expects `code` with an error of the same code, `retryable`, and a message containing `part`;
+ * frees the error. */
+static void ExpectError(cairn_code code, cairn_error* error, cairn_code expected, int retryable,
+                        const char* part, int line) {
+  if (code != expected || error == NULL) {
+    fprintf(stderr, "bridge_test.c:%d: expected %s, got %s (%s)\n", line, cairn_code_name(expected),
+            cairn_code_name(code), error != NULL ? error->message : "no error");
+    ++failures;
+  } else {
+    if (error->code != expected || error->retryable != retryable) {
+      fprintf(stderr, "bridge_test.c:%d: error says %s retryable=%d\n", line,
+              cairn_code_name(error->code), error->retryable);
+      ++failures;
+    }
+    if (strstr(error->message, part) == NULL || strlen(error->message) != error->message_len) {
+      fprintf(stderr, "bridge_test.c:%d: message '%s' lacks '%s'\n", line, error->message, part);
+      ++failures;
+    }
+  }
+  cairn_error_free(error);
+}
+#define EXPECT_ERROR(call, expected, retryable, part)                \
+  do {                                                               \
+    cairn_error* error_ = NULL;                                      \
+    cairn_code code_ = (call);                                       \
+    ExpectError(code_, error_, expected, retryable, part, __LINE__); \
+  } while (0)
+/* `call` must use `&error_` as its error argument. */
+
+/* Expects success and frees nothing. */
+static void ExpectOk(cairn_code code, cairn_error* error, int line) {
+  if (code != CAIRN_OK || error != NULL) {
+    fprintf(stderr, "bridge_test.c:%d: expected ok, got %s: %s\n", line, cairn_code_name(code),
+            error != NULL ? error->message : "(no error)");
+    ++failures;
+    cairn_error_free(error);
+  }
+}
+#define EXPECT_OK(call)                \
+  do {                                 \
+    cairn_error* error_ = NULL;        \
+    cairn_code code_ = (call);         \
+    ExpectOk(code_, error_, __LINE__); \
+  } while (0)
+
+static int Contains(const cairn_buffer* buffer, const char* text) {
+  const size_t n = strlen(text);
+  if (buffer->len < n) return 0;
+  for (size_t i = 0; i + n <= buffer->len; ++i) {
+    if (memcmp(buffer->data + i, text, n) == 0) return 1;
+  }
+  return 0;
+}
+
+static void WriteFile(const char* path, const void* bytes, size_t len) {
+  FILE* f = fopen(path, "wb");
+  CHECK(f != NULL);
+  if (f == NULL) return;
+  CHECK(fwrite(bytes, 1, len, f) == len);
+  fclose(f);
+}
+
+static void TheTableIsTheAbisCodes(void) {
+  CHECK(cairn_abi_version() == CAIRN_ABI_VERSION);
+  CHECK(CAIRN_OK == 0);
+  CHECK(CAIRN_INVALID_ARGUMENT == 1);
+  CHECK(CAIRN_RESOURCE_EXHAUSTED == 9);
+  CHECK(CAIRN_UNAVAILABLE == 10);
+  CHECK(CAIRN_TOO_LARGE == 13);
+  CHECK(strcmp(cairn_code_name(CAIRN_TOO_LARGE), "too_large") == 0);
+  CHECK(strcmp(cairn_code_name(CAIRN_FAILED_PRECONDITION), "failed_precondition") == 0);
+  CHECK(strcmp(cairn_code_name((cairn_code)999), "internal") == 0);
+  /* Freeing nothing is allowed. */
+  cairn_error_free(NULL);
+  cairn_buffer_free(NULL);
+  cairn_buffer empty = {NULL, 0};
+  cairn_buffer_free(&empty);
+  cairn_store_free(NULL);
+}
+
+static void OpeningRefusesWhatCannotWork(const char* work) {
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s/refused", work);
+  cairn_store* store = (cairn_store*)&key_calls; /* overwritten with NULL on failure */
+  EXPECT_ERROR(cairn_store_open(dir, strlen(dir), NULL, NULL, &store, &error_),
+               CAIRN_INVALID_ARGUMENT, 0, "key provider is NULL");
+  CHECK(store == NULL);
+  EXPECT_ERROR(cairn_store_open(dir, strlen(dir), GoodKeys, &key_calls, NULL, &error_),
+               CAIRN_INVALID_ARGUMENT, 0, "store output is NULL");
+  EXPECT_ERROR(cairn_store_open(NULL, 5, GoodKeys, &key_calls, &store, &error_),
+               CAIRN_INVALID_ARGUMENT, 0, "'dir' is NULL with a length of 5");
+  EXPECT_ERROR(cairn_store_open(TEXT("/tmp/\xff\xfe"), GoodKeys, &key_calls, &store, &error_),
+               CAIRN_INVALID_ARGUMENT, 0, "'dir' is not UTF-8 (byte 5 of 7");
+  EXPECT_ERROR(cairn_store_open(TEXT(""), GoodKeys, &key_calls, &store, &error_),
+               CAIRN_INVALID_ARGUMENT, 0, "'dir' is empty");
+  EXPECT_ERROR(cairn_store_open(dir, strlen(dir), LockedKeys, NULL, &store, &error_),
+               CAIRN_PERMISSION_DENIED, 0, "key provider failed with code 8");
+  CHECK(store == NULL);
+  /* A caller that does not want the error still gets the code. */
+  CHECK(cairn_store_open(dir, strlen(dir), LockedKeys, NULL, &store, NULL) ==
+        CAIRN_PERMISSION_DENIED);
+  /* A path under a file cannot be a directory. */
+  char file[4096];
+  snprintf(file, sizeof file, "%s/plain-file", work);
+  WriteFile(file, "x", 1);
+  char under[4200];
+  snprintf(under, sizeof under, "%s/store", file);
+  EXPECT_ERROR(cairn_store_open(under, strlen(under), GoodKeys, &key_calls, &store, &error_),
+               CAIRN_FAILED_PRECONDITION, 0, "cannot make the store directory");
+}
+
+static void ANullOrClosedStoreIsRefusedByEveryFunction(cairn_store* closed) {
+  cairn_buffer out = {NULL, 0};
+  cairn_store* stores[2] = {NULL, closed};
+  const char* why[2] = {"store handle is NULL", "the store is closed"};
+  const cairn_code codes[2] = {CAIRN_INVALID_ARGUMENT, CAIRN_FAILED_PRECONDITION};
+  const char* id = "0190f3c2-7a1b-7c3d-8e4f-0123456789ab";
+  for (int i = 0; i < 2; ++i) {
+    cairn_store* s = stores[i];
+    EXPECT_ERROR(cairn_catalog_list(s, &out, &error_), codes[i], 0, why[i]);
+    EXPECT_ERROR(cairn_catalog_show(s, TEXT("exit-tickets"), &out, &error_), codes[i], 0, why[i]);
+    EXPECT_ERROR(cairn_catalog_search(s, TEXT("exit"), &out, &error_), codes[i], 0, why[i]);
+    EXPECT_ERROR(cairn_pursuit_start(s, TEXT("exit-tickets"), &out, &error_), codes[i], 0, why[i]);
+    EXPECT_ERROR(cairn_pursuit_list(s, &out, &error_), codes[i], 0, why[i]);
+    EXPECT_ERROR(cairn_pursuit_answer(s, id, strlen(id), TEXT("context"), TEXT("x"), &error_),
+                 codes[i], 0, why[i]);
+    EXPECT_ERROR(cairn_pursuit_reflect(s, id, strlen(id), TEXT("x"), &error_), codes[i], 0, why[i]);
+    EXPECT_ERROR(cairn_pursuit_check(s, id, strlen(id), &out, &error_), codes[i], 0, why[i]);
+    EXPECT_ERROR(cairn_pursuit_submit(s, id, strlen(id), &out, &error_), codes[i], 0, why[i]);
+    EXPECT_ERROR(cairn_evidence_capture_file(s, id, strlen(id), TEXT("student-work"),
+                                             TEXT("/etc/hostname"), TEXT(""), &out, &error_),
+                 codes[i], 0, why[i]);
+    EXPECT_ERROR(cairn_evidence_list(s, id, strlen(id), &out, &error_), codes[i], 0, why[i]);
+    CHECK(out.data == NULL && out.len == 0);
+  }
+  EXPECT_ERROR(cairn_store_close(NULL, &error_), CAIRN_INVALID_ARGUMENT, 0, "NULL");
+  EXPECT_OK(cairn_store_close(closed, &error_)); /* closing twice is fine */
+}
+
+static void TheTeachersFlowRunsOffline(const char* store_dir, const char* work) {
+  cairn_store* store = NULL;
+  key_calls = 0;
+  EXPECT_OK(cairn_store_open(store_dir, strlen(store_dir), GoodKeys, &key_calls, &store, &error_));
+  CHECK(store != NULL);
+  CHECK(key_calls == 1);
+  if (store == NULL) return;
+
+  cairn_buffer list = {NULL, 0};
+  EXPECT_OK(cairn_catalog_list(store, &list, &error_));
+  CHECK(Contains(&list, "exit-tickets"));
+  CHECK(Contains(&list, "Exit Tickets"));
+  cairn_buffer_free(&list);
+  CHECK(list.data == NULL && list.len == 0);
+
+  cairn_buffer found = {NULL, 0};
+  EXPECT_OK(cairn_catalog_search(store, TEXT("exit ticket"), &found, &error_));
+  CHECK(Contains(&found, "exit-tickets"));
+  cairn_buffer_free(&found);
+  EXPECT_OK(cairn_catalog_search(store, TEXT("quantum chromodynamics"), &found, &error_));
+  CHECK(found.len == 0); /* an empty MicroCredentialList is zero bytes */
+  EXPECT_ERROR(cairn_catalog_search(store, TEXT(""), &found, &error_), CAIRN_INVALID_ARGUMENT, 0,
+               "'query' is empty");
+
+  cairn_buffer mc = {NULL, 0};
+  EXPECT_OK(cairn_catalog_show(store, TEXT("exit-tickets"), &mc, &error_));
+  CHECK(Contains(&mc, "classroom-video"));
+  cairn_buffer_free(&mc);
+  EXPECT_ERROR(cairn_catalog_show(store, TEXT("no-such-credential"), &mc, &error_), CAIRN_NOT_FOUND,
+               0, "no-such-credential");
+  EXPECT_ERROR(cairn_catalog_list(store, NULL, &error_), CAIRN_INVALID_ARGUMENT, 0,
+               "output buffer is NULL");
+
+  cairn_buffer pursuit = {NULL, 0};
+  EXPECT_OK(cairn_pursuit_start(store, TEXT("exit-tickets"), &pursuit, &error_));
+  CHECK(pursuit.len == 36);
+  const char* p = (const char*)pursuit.data;
+  const size_t pn = pursuit.len;
+
+  EXPECT_ERROR(cairn_pursuit_answer(store, TEXT("not-an-id"), TEXT("context"), TEXT("x"), &error_),
+               CAIRN_INVALID_ARGUMENT, 0, "argument 'pursuit'");
+  EXPECT_ERROR(cairn_pursuit_answer(store, p, pn, TEXT("context"), TEXT("caf\xc3"), &error_),
+               CAIRN_INVALID_ARGUMENT, 0, "'text' is not UTF-8 (byte 3 of 4");
+  EXPECT_ERROR(cairn_pursuit_answer(store, p, pn, NULL, 0, TEXT("x"), &error_),
+               CAIRN_INVALID_ARGUMENT, 0, "'question' is empty");
+  EXPECT_OK(cairn_pursuit_answer(
+      store, p, pn, TEXT("context"),
+      TEXT("Grade 7 science, 28 students, mixed reading levels. The lesson introduced speed as "
+           "distance divided by time; every student computes a speed from a table."),
+      &error_));
+  EXPECT_OK(cairn_pursuit_answer(
+      store, p, pn, TEXT("design"),
+      TEXT("Question 1 asks for a cyclist's speed from a distance-time table. Question 2 asks "
+           "whether a faster runner covers more distance in the same time."),
+      &error_));
+
+  cairn_buffer issues = {NULL, 0};
+  EXPECT_OK(cairn_pursuit_check(store, p, pn, &issues, &error_));
+  CHECK(Contains(&issues, "classroom-video"));
+  CHECK(Contains(&issues, "reflection"));
+  cairn_buffer_free(&issues);
+  cairn_buffer submission = {NULL, 0};
+  EXPECT_ERROR(cairn_pursuit_submit(store, p, pn, &submission, &error_), CAIRN_FAILED_PRECONDITION,
+               0, "needs 1 item; you attached 0");
+  CHECK(submission.data == NULL);
+
+  /* Evidence: a video (an MP4 header is all the type detection needs) and two photos. */
+  char video[4096];
+  char photo1[4096];
+  char photo2[4096];
+  snprintf(video, sizeof video, "%s/lesson.mp4", work);
+  snprintf(photo1, sizeof photo1, "%s/ticket-1.png", work);
+  snprintf(photo2, sizeof photo2, "%s/ticket-2.png", work);
+  static const char kMp4[] =
+      "\0\0\0\x18"
+      "ftypmp42\0\0\0\0mp42isom recorded in class";
+  static const char kPng1[] = "\x89PNG\r\n\x1a\n first ticket";
+  static const char kPng2[] = "\x89PNG\r\n\x1a\n second ticket";
+  WriteFile(video, kMp4, sizeof kMp4 - 1);
+  WriteFile(photo1, kPng1, sizeof kPng1 - 1);
+  WriteFile(photo2, kPng2, sizeof kPng2 - 1);
+
+  cairn_buffer evidence = {NULL, 0};
+  EXPECT_ERROR(cairn_evidence_capture_file(store, p, pn, TEXT("lesson-plan"), video, strlen(video),
+                                           TEXT(""), &evidence, &error_),
+               CAIRN_INVALID_ARGUMENT, 0, "asks for no artifact 'lesson-plan'");
+  char missing[4200];
+  snprintf(missing, sizeof missing, "%s/not-there.mp4", work);
+  EXPECT_ERROR(cairn_evidence_capture_file(store, p, pn, TEXT("classroom-video"), missing,
+                                           strlen(missing), TEXT(""), &evidence, &error_),
+               CAIRN_NOT_FOUND, 0, "not-there.mp4");
+  EXPECT_OK(cairn_evidence_capture_file(store, p, pn, TEXT("classroom-video"), video, strlen(video),
+                                        TEXT("Tickets handed out"), &evidence, &error_));
+  CHECK(evidence.len == 36);
+  cairn_buffer_free(&evidence);
+  EXPECT_OK(cairn_evidence_capture_file(store, p, pn, TEXT("student-work"), photo1, strlen(photo1),
+                                        NULL, 0, &evidence, &error_));
+  cairn_buffer_free(&evidence);
+  EXPECT_OK(cairn_evidence_capture_file(store, p, pn, TEXT("student-work"), photo2, strlen(photo2),
+                                        NULL, 0, &evidence, &error_));
+  cairn_buffer_free(&evidence);
+
+  cairn_buffer items = {NULL, 0};
+  EXPECT_OK(cairn_evidence_list(store, p, pn, &items, &error_));
+  CHECK(Contains(&items, "Tickets handed out"));
+  CHECK(Contains(&items, "video/mp4"));
+  CHECK(Contains(&items, "image/png"));
+  cairn_buffer_free(&items);
+
+  EXPECT_OK(cairn_pursuit_reflect(
+      store, p, pn,
+      TEXT("About a third of the tickets divided time by distance. The next morning I opened "
+           "with a two-minute unit check and grouped those students for a worked example; on "
+           "the next ticket all but two computed speed correctly."),
+      &error_));
+  EXPECT_OK(cairn_pursuit_check(store, p, pn, &issues, &error_));
+  CHECK(issues.len == 0); /* no issues: an empty CheckResult */
+  cairn_buffer_free(&issues);
+  EXPECT_OK(cairn_pursuit_submit(store, p, pn, &submission, &error_));
+  CHECK(submission.len == 36);
+  cairn_buffer_free(&submission);
+
+  cairn_buffer pursuits = {NULL, 0};
+  EXPECT_OK(cairn_pursuit_list(store, &pursuits, &error_));
+  CHECK(pursuits.len > 0);
+  cairn_buffer_free(&pursuits);
+  cairn_buffer_free(&pursuit);
+
+  /* Closed: the handle stays valid and every call says so, until it is freed. */
+  EXPECT_OK(cairn_store_close(store, &error_));
+  ANullOrClosedStoreIsRefusedByEveryFunction(store);
+  cairn_store_free(store);
+
+  /* What was written is there after opening again. */
+  store = NULL;
+  EXPECT_OK(cairn_store_open(store_dir, strlen(store_dir), GoodKeys, &key_calls, &store, &error_));
+  EXPECT_OK(cairn_pursuit_list(store, &pursuits, &error_));
+  CHECK(Contains(&pursuits, "exit-tickets"));
+  cairn_buffer_free(&pursuits);
+  cairn_store_free(store);
+}
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: %s STORE_DIR WORK_DIR\n", argv[0]);
+    return 2;
+  }
+  TheTableIsTheAbisCodes();
+  OpeningRefusesWhatCannotWork(argv[2]);
+  TheTeachersFlowRunsOffline(argv[1], argv[2]);
+  if (failures > 0) {
+    fprintf(stderr, "%d checks failed\n", failures);
+    return 1;
+  }
+  printf("every check passed\n");
+  return 0;
+}
