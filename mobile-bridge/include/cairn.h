@@ -175,6 +175,33 @@ CAIRN_EXPORT cairn_code cairn_evidence_capture_file(cairn_store* store, const ch
                                                     size_t caption_len, cairn_buffer* out,
                                                     cairn_error** error) CAIRN_NOEXCEPT;
 
+/* A capture from a stream of bytes: a camera or recorder hands over what it has made while it
+ * records. Memory stays at about two 64 KiB chunks however long the recording. Every call on a
+ * capture takes its store's lock, like any call on the store. Free every capture before its
+ * store; a capture freed unfinished is discarded and leaves nothing behind. */
+typedef struct cairn_capture cairn_capture;
+
+/* Starts capturing evidence for artifact `requirement` of the pursuit, with an optional
+ * caption; the pursuit and requirement are checked first, before the recording starts. */
+CAIRN_EXPORT cairn_code cairn_capture_begin(cairn_store* store, const char* pursuit,
+                                            size_t pursuit_len, const char* requirement,
+                                            size_t requirement_len, const char* caption,
+                                            size_t caption_len, cairn_capture** capture,
+                                            cairn_error** error) CAIRN_NOEXCEPT;
+
+/* Appends the next `len` bytes (NULL allowed with 0). After a failure (a full disk) every later
+ * call fails the same way. */
+CAIRN_EXPORT cairn_code cairn_capture_write(cairn_capture* capture, const uint8_t* bytes,
+                                            size_t len, cairn_error** error) CAIRN_NOEXCEPT;
+
+/* Ends the capture: the evidence is sealed, fsynced and recorded; `*out` is the evidence item's
+ * id. Only the first call can succeed; the capture must still be freed. */
+CAIRN_EXPORT cairn_code cairn_capture_finish(cairn_capture* capture, cairn_buffer* out,
+                                             cairn_error** error) CAIRN_NOEXCEPT;
+
+/* Frees the capture, discarding it when unfinished; NULL is allowed. */
+CAIRN_EXPORT void cairn_capture_free(cairn_capture* capture) CAIRN_NOEXCEPT;
+
 /* The pursuit's evidence items: EvidenceList. */
 CAIRN_EXPORT cairn_code cairn_evidence_list(cairn_store* store, const char* pursuit,
                                             size_t pursuit_len, cairn_buffer* out,

@@ -179,6 +179,11 @@ static void ANullOrClosedStoreIsRefusedByEveryFunction(cairn_store* closed) {
                                              TEXT("/etc/hostname"), TEXT(""), &out, &error_),
                  codes[i], 0, why[i]);
     EXPECT_ERROR(cairn_evidence_list(s, id, strlen(id), &out, &error_), codes[i], 0, why[i]);
+    cairn_capture* capture = NULL;
+    EXPECT_ERROR(
+        cairn_capture_begin(s, id, strlen(id), TEXT("student-work"), NULL, 0, &capture, &error_),
+        codes[i], 0, why[i]);
+    CHECK(capture == NULL);
     CHECK(out.data == NULL && out.len == 0);
   }
   EXPECT_ERROR(cairn_store_close(NULL, &error_), CAIRN_INVALID_ARGUMENT, 0, "NULL");
@@ -287,11 +292,51 @@ static void TheTeachersFlowRunsOffline(const char* store_dir, const char* work) 
                                         NULL, 0, &evidence, &error_));
   cairn_buffer_free(&evidence);
 
+  /* A third sample, from a stream: the scanner hands over its bytes as it makes them. */
+  cairn_capture* capture = NULL;
+  EXPECT_ERROR(cairn_capture_begin(store, p, pn, TEXT("lesson-plan"), NULL, 0, &capture, &error_),
+               CAIRN_INVALID_ARGUMENT, 0, "asks for no artifact 'lesson-plan'");
+  CHECK(capture == NULL);
+  EXPECT_ERROR(cairn_capture_begin(store, p, pn, TEXT("student-work"), NULL, 0, NULL, &error_),
+               CAIRN_INVALID_ARGUMENT, 0, "capture output is NULL");
+  EXPECT_OK(cairn_capture_begin(store, p, pn, TEXT("student-work"), TEXT("Scanned at the copier"),
+                                &capture, &error_));
+  static uint8_t scan[200000];
+  memcpy(scan, "\x89PNG\r\n\x1a\n", 8);
+  for (size_t i = 8; i < sizeof scan; ++i) scan[i] = (uint8_t)(i * 131u);
+  for (size_t at = 0; at < sizeof scan; at += 4096) {
+    const size_t n = sizeof scan - at < 4096 ? sizeof scan - at : 4096;
+    EXPECT_OK(cairn_capture_write(capture, scan + at, n, &error_));
+  }
+  EXPECT_OK(cairn_capture_write(capture, NULL, 0, &error_));
+  EXPECT_ERROR(cairn_capture_write(capture, NULL, 3, &error_), CAIRN_INVALID_ARGUMENT, 0,
+               "NULL with a length of 3");
+  EXPECT_ERROR(cairn_capture_finish(capture, NULL, &error_), CAIRN_INVALID_ARGUMENT, 0,
+               "output buffer is NULL");
+  EXPECT_OK(cairn_capture_finish(capture, &evidence, &error_));
+  CHECK(evidence.len == 36);
+  cairn_buffer_free(&evidence);
+  EXPECT_ERROR(cairn_capture_finish(capture, &evidence, &error_), CAIRN_FAILED_PRECONDITION, 0,
+               "the capture is finished");
+  EXPECT_ERROR(cairn_capture_write(capture, scan, 1, &error_), CAIRN_FAILED_PRECONDITION, 0,
+               "the capture is finished");
+  cairn_capture_free(capture);
+  EXPECT_ERROR(cairn_capture_write(NULL, scan, 1, &error_), CAIRN_INVALID_ARGUMENT, 0,
+               "capture handle is NULL");
+  EXPECT_ERROR(cairn_capture_finish(NULL, &evidence, &error_), CAIRN_INVALID_ARGUMENT, 0,
+               "capture handle is NULL");
+  cairn_capture_free(NULL);
+  /* A recording abandoned half way is discarded: it records no evidence. */
+  EXPECT_OK(cairn_capture_begin(store, p, pn, TEXT("student-work"), NULL, 0, &capture, &error_));
+  EXPECT_OK(cairn_capture_write(capture, scan, 5000, &error_));
+  cairn_capture_free(capture);
+
   cairn_buffer items = {NULL, 0};
   EXPECT_OK(cairn_evidence_list(store, p, pn, &items, &error_));
   CHECK(Contains(&items, "Tickets handed out"));
   CHECK(Contains(&items, "video/mp4"));
   CHECK(Contains(&items, "image/png"));
+  CHECK(Contains(&items, "Scanned at the copier"));
   cairn_buffer_free(&items);
 
   EXPECT_OK(cairn_pursuit_reflect(
@@ -311,10 +356,17 @@ static void TheTeachersFlowRunsOffline(const char* store_dir, const char* work) 
   EXPECT_OK(cairn_pursuit_list(store, &pursuits, &error_));
   CHECK(pursuits.len > 0);
   cairn_buffer_free(&pursuits);
-  cairn_buffer_free(&pursuit);
 
-  /* Closed: the handle stays valid and every call says so, until it is freed. */
+  /* Closed: the handle stays valid and every call says so, until it is freed; a capture still
+   * open loses its recording. */
+  EXPECT_OK(cairn_capture_begin(store, p, pn, TEXT("student-work"), NULL, 0, &capture, &error_));
   EXPECT_OK(cairn_store_close(store, &error_));
+  EXPECT_ERROR(cairn_capture_write(capture, scan, 10, &error_), CAIRN_FAILED_PRECONDITION, 0,
+               "the store is closed");
+  EXPECT_ERROR(cairn_capture_finish(capture, &evidence, &error_), CAIRN_FAILED_PRECONDITION, 0,
+               "the store is closed");
+  cairn_capture_free(capture);
+  cairn_buffer_free(&pursuit);
   ANullOrClosedStoreIsRefusedByEveryFunction(store);
   cairn_store_free(store);
 

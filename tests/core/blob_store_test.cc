@@ -309,6 +309,73 @@ TEST_F(BlobStoreTest, AWriterStoresADownloadOnlyWhenItHashesToItsName) {
   EXPECT_TRUE(std::filesystem::is_empty(dir_.path() / "blobs" / "partial"));
 }
 
+// A camera hands over bytes in pieces of any size while it records: the blob is the one a file
+// of the same bytes makes, name, size, type and content.
+TEST_F(BlobStoreTest, AStreamCapturedInPiecesOfAnySizeIsTheBlobItsFileMakes) {
+  const std::string mp4_head(
+      "\x00\x00\x00\x18"
+      "ftypmp42",
+      12);
+  for (const size_t size : {size_t{0}, size_t{1}, size_t{kChunk - 1}, size_t{kChunk},
+                            size_t{kChunk + 1}, size_t{3 * kChunk}, size_t{3 * kChunk + 17}}) {
+    for (const size_t piece : {size_t{1}, size_t{7}, size_t{kChunk - 1}, size_t{kChunk},
+                               size_t{kChunk + 1}, size_t{5 * kChunk}}) {
+      if (piece == 1 && size > kChunk + 1) continue;  // slow, and covered by 7
+      SCOPED_TRACE(std::to_string(size) + " bytes in pieces of " + std::to_string(piece));
+      std::string content = RandomBytes(size, static_cast<uint32_t>(size + 1));
+      if (size >= mp4_head.size()) content.replace(0, mp4_head.size(), mp4_head);
+      Result<std::unique_ptr<BlobCapture>> capture = store_->BeginCapture();
+      ASSERT_THAT(capture.status(), IsOk());
+      for (size_t at = 0; at < content.size(); at += piece) {
+        CAIRN_ASSERT_OK((*capture)->Append(std::string_view(content).substr(at, piece)));
+      }
+      EXPECT_EQ((*capture)->size(), size);
+      Result<EvidenceRef> streamed = (*capture)->Finish();
+      ASSERT_THAT(streamed.status(), IsOk());
+      const EvidenceRef from_file = CaptureBytes(content);
+      EXPECT_EQ(*streamed, from_file);
+      EXPECT_EQ(streamed->sha256, Sha256Of(content));
+      EXPECT_EQ(ReadAll(streamed->sha256), content);
+      if (size >= mp4_head.size()) {
+        EXPECT_EQ(streamed->media_type, "video/mp4");
+      }
+      auto hashes = store_->ChunkHashes(streamed->sha256);
+      ASSERT_THAT(hashes.status(), IsOk());
+      EXPECT_EQ(hashes->size(), BlobChunkCount(size));
+      CAIRN_ASSERT_OK(store_->Remove(streamed->sha256));
+    }
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir_.path() / "blobs" / "tmp"));
+}
+
+TEST_F(BlobStoreTest, AStreamCaptureAbandonedOrFinishedTwiceLeavesNothingWrong) {
+  const std::string content = RandomBytes(2 * kChunk + 9, 5);
+  {
+    Result<std::unique_ptr<BlobCapture>> abandoned = store_->BeginCapture();
+    ASSERT_THAT(abandoned.status(), IsOk());
+    CAIRN_ASSERT_OK((*abandoned)->Append(content));
+    // The recording is discarded: destroyed without Finish.
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir_.path() / "blobs" / "tmp"));
+  EXPECT_FALSE(*store_->Has(Sha256Of(content)));
+
+  Result<std::unique_ptr<BlobCapture>> capture = store_->BeginCapture();
+  ASSERT_THAT(capture.status(), IsOk());
+  CAIRN_ASSERT_OK((*capture)->Append(content));
+  ASSERT_THAT((*capture)->Finish().status(), IsOk());
+  EXPECT_THAT((*capture)->Finish(), StatusIs(Code::kFailedPrecondition, HasSubstr("already")));
+  EXPECT_THAT((*capture)->Append("more"),
+              StatusIs(Code::kFailedPrecondition, HasSubstr("finished")));
+  EXPECT_EQ(ReadAll(Sha256Of(content)), content);
+
+  // The same bytes captured again keep one blob.
+  Result<std::unique_ptr<BlobCapture>> again = store_->BeginCapture();
+  ASSERT_THAT(again.status(), IsOk());
+  CAIRN_ASSERT_OK((*again)->Append(content));
+  ASSERT_THAT((*again)->Finish().status(), IsOk());
+  EXPECT_TRUE(std::filesystem::is_empty(dir_.path() / "blobs" / "tmp"));
+}
+
 TEST_F(BlobStoreTest, CapturingA100MegabyteFileKeepsMemoryBounded) {
   // A sparse file reads as zeros without taking memory or disk in the source.
   const std::string source = dir_.File("long-video.bin");

@@ -154,6 +154,34 @@ class BlobWriter {
   uint64_t received_;
 };
 
+// A blob being captured from bytes as they are made (a camera writing while it records): each
+// 64 KiB chunk is hashed and sealed as soon as the next byte shows it is not the last, so memory
+// stays at about two chunks however long the recording. Finish() seals the end, fsyncs and puts
+// the blob in place (the same file Capture(path) makes); a capture destroyed unfinished leaves
+// nothing behind, and one killed mid-way leaves a temporary file that the next open deletes.
+//
+// Thread-safety: one thread at a time.
+class BlobCapture {
+ public:
+  ~BlobCapture();
+  BlobCapture(const BlobCapture&) = delete;
+  BlobCapture& operator=(const BlobCapture&) = delete;
+
+  // Appends the next bytes. After a failure (a full disk) every later call fails the same way.
+  Status Append(std::string_view bytes);
+  // Plaintext bytes taken so far.
+  uint64_t size() const;
+  // Ends the capture: the blob is in the store and its reference returned. A blob held already
+  // is kept, the copy dropped. FailedPrecondition when called twice.
+  Result<EvidenceRef> Finish();
+
+ private:
+  friend class BlobStore;
+  struct State;
+  explicit BlobCapture(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
 class BlobStore {
  public:
   // Opens (creating, mode 0700) the store in `dir`; reads the key once.
@@ -171,6 +199,8 @@ class BlobStore {
   // for a source that is missing, unreadable or not a regular file; ResourceExhausted when the
   // disk fills (nothing is left behind).
   Result<EvidenceRef> Capture(const std::string& path);
+  // Starts a capture from a stream of bytes (BlobCapture). The store must outlive it.
+  Result<std::unique_ptr<BlobCapture>> BeginCapture();
 
   Result<bool> Has(const Sha256& sha) const;
   // NotFound if the blob is not held; DataLoss if its header or length is damaged.

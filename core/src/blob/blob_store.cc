@@ -311,80 +311,16 @@ Result<EvidenceRef> BlobStore::Capture(const std::string& path) {
   }
   ::posix_fadvise(src.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
 
-  const std::string tmp = dir_ + "/tmp/" + blob::RandomName(*env_.random);
-  Fd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-  if (out.get() < 0) return blob::ErrnoStatus(errno, "cannot create", tmp);
-  // Whatever goes wrong from here, no temporary file stays behind.
-  struct Cleanup {
-    const std::string& path;
-    bool armed = true;
-    ~Cleanup() {
-      if (armed) ::unlink(path.c_str());
-    }
-  } cleanup{tmp};
-
-  // The header's size is written last, once the whole source has been read: a file still growing
-  // (a recording) is captured as far as it was read.
-  CAIRN_RETURN_IF_ERROR(blob::WriteAll(out.get(), blob::EncodeHeader({}), tmp));
-
-  blob::ChunkCipher cipher(key_);
-  blob::Sha256Stream total;
-  std::vector<Sha256> chunk_hashes;
-  std::string current(kBlobChunkBytes, '\0');
-  std::string next(kBlobChunkBytes, '\0');
-  std::string record;
-  record.reserve(kBlobChunkBytes + blob::kNonceBytes + blob::kTagBytes);
-  CAIRN_ASSIGN_OR_RETURN(size_t current_len,
-                         blob::ReadUpTo(src.get(), current.data(), current.size(), path));
-  EvidenceRef ref;
-  uint64_t size = 0;
-  for (uint64_t index = 0;; ++index) {
-    // Reading one chunk ahead tells whether this one is the last (its AAD says so).
-    size_t next_len = 0;
-    if (current_len == kBlobChunkBytes) {
-      CAIRN_ASSIGN_OR_RETURN(next_len, blob::ReadUpTo(src.get(), next.data(), next.size(), path));
-    }
-    const bool last = next_len == 0;
-    const std::string_view plain(current.data(), current_len);
-    if (index == 0) ref.media_type = DetectMediaType(plain, last);
-    total.Update(plain);
-    chunk_hashes.push_back(Sha256Of(plain));
-    record.clear();
-    CAIRN_RETURN_IF_ERROR(cipher.Seal(index, last, plain, *env_.random, &record));
-    CAIRN_RETURN_IF_ERROR(blob::WriteAll(out.get(), record, tmp));
-    size += current_len;
-    if (last) break;
-    current.swap(next);
-    current_len = next_len;
+  // A file still growing (a recording) is captured as far as it was read.
+  CAIRN_ASSIGN_OR_RETURN(std::unique_ptr<BlobCapture> capture, BeginCapture());
+  std::string piece(kBlobChunkBytes, '\0');
+  while (true) {
+    CAIRN_ASSIGN_OR_RETURN(const size_t n,
+                           blob::ReadUpTo(src.get(), piece.data(), piece.size(), path));
+    if (n == 0) break;
+    CAIRN_RETURN_IF_ERROR(capture->Append(std::string_view(piece.data(), n)));
   }
-  ref.sha256 = total.Finish();
-  ref.size = size;
-
-  blob::Header header;
-  header.size = size;
-  const std::string header_bytes = blob::EncodeHeader(header);
-  if (::pwrite(out.get(), header_bytes.data(), header_bytes.size(), 0) !=
-      static_cast<ssize_t>(header_bytes.size())) {
-    return blob::ErrnoStatus(errno, "cannot write", tmp);
-  }
-  CAIRN_RETURN_IF_ERROR(blob::SyncFd(out.get(), tmp));
-  ::close(out.release());
-
-  CAIRN_ASSIGN_OR_RETURN(const bool held, Has(ref.sha256));
-  if (held) return ref;  // the copy is dropped by `cleanup`
-
-  const std::string final_path = PathOf(ref.sha256);
-  const std::string prefix_dir = final_path.substr(0, final_path.rfind('/'));
-  CAIRN_RETURN_IF_ERROR(blob::MakeDir(prefix_dir));
-  // The chunk list first: a blob in place always has one (or has it rebuilt if it is lost).
-  CAIRN_RETURN_IF_ERROR(blob::WriteChunkList(final_path + ".chunks", dir_ + "/tmp", ref.sha256,
-                                             chunk_hashes, cipher, *env_.random));
-  if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
-    return blob::ErrnoStatus(errno, "cannot move the captured blob to", final_path);
-  }
-  cleanup.armed = false;
-  CAIRN_RETURN_IF_ERROR(blob::SyncDir(prefix_dir));
-  return ref;
+  return capture->Finish();
 }
 
 Result<std::unique_ptr<BlobReader>> BlobStore::Open(const Sha256& sha) const {
