@@ -56,6 +56,9 @@ typedef enum cairn_code {
 #define CAIRN_STATUS_CODE(number, Name, NAME, wire, http, retryable, retry_after, action) \
   CAIRN_##NAME = (number),
 #include "cairn/status_codes.def"
+  /* Not a code: makes every 32-bit value a valid cairn_code, so that a code from a newer
+   * library (or a cast) is never undefined behaviour in C++ callers. */
+  CAIRN_CODE_RANGE_ = 0x7fffffff
 } cairn_code;
 
 /* What went wrong. `message` is UTF-8, NUL-terminated, for the teacher (what, where, how to
