@@ -6,8 +6,9 @@
  *   the core, an exception included, comes back as a code and a message.
  * - Functions that can fail return a cairn_code (CAIRN_OK is 0) and take a last argument
  *   `cairn_error** error`. When it is not NULL, it receives NULL on success and, on failure, an
- *   error the caller frees with cairn_error_free. There is no thread-local "last error": apps
- *   move between threads (JNI, Swift concurrency), so the error travels with the call.
+ *   error the caller frees with cairn_error_free (NULL only when memory for it ran out; the
+ *   code still says what happened). There is no thread-local "last error": apps move between
+ *   threads (JNI, Swift concurrency), so the error travels with the call.
  * - Handles are opaque and come in _open/_free pairs. _free accepts NULL.
  * - Inputs are borrowed for the call: text as pointer + length of UTF-8 (not NUL-terminated; a
  *   NULL pointer is allowed with length 0), never kept after the call returns. Text that is not
