@@ -9,7 +9,8 @@
  *   error the caller frees with cairn_error_free (NULL only when memory for it ran out; the
  *   code still says what happened). There is no thread-local "last error": apps move between
  *   threads (JNI, Swift concurrency), so the error travels with the call.
- * - Handles are opaque and come in _open/_free pairs. _free accepts NULL.
+ * - Handles are opaque: made by an _open (or _begin) function, released by its _free, which
+ *   accepts NULL.
  * - Inputs are borrowed for the call: text as pointer + length of UTF-8 (not NUL-terminated; a
  *   NULL pointer is allowed with length 0), never kept after the call returns. Text that is not
  *   UTF-8 is refused (CAIRN_INVALID_ARGUMENT, naming the argument and the byte).
