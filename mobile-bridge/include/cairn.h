@@ -182,8 +182,9 @@ CAIRN_EXPORT cairn_code cairn_evidence_capture_file(cairn_store* store, const ch
 
 /* A capture from a stream of bytes: a camera or recorder hands over what it has made while it
  * records. Memory stays at about two 64 KiB chunks however long the recording. Every call on a
- * capture takes its store's lock, like any call on the store. Free every capture before its
- * store; a capture freed unfinished is discarded and leaves nothing behind. */
+ * capture takes its store's lock, like any call on the store. A capture may outlive its store's
+ * handle: once the store is closed or freed, its calls fail with CAIRN_FAILED_PRECONDITION. A
+ * capture freed unfinished is discarded and leaves nothing behind. */
 typedef struct cairn_capture cairn_capture;
 
 /* Starts capturing evidence for artifact `requirement` of the pursuit, with an optional

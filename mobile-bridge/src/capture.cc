@@ -6,7 +6,8 @@
 #include "store_handle.h"
 
 struct cairn_capture {
-  cairn_store* store;  // borrowed; outlives the capture
+  // Shared with the store's handle: the capture may outlive it, and then finds it closed.
+  std::shared_ptr<cairn::bridge::StoreState> store;
   cairn::EntityId pursuit;
   std::string requirement;
   std::string caption;
@@ -30,7 +31,7 @@ Status Begin(cairn_store* store, const char* pursuit_data, size_t pursuit_len,
   return WithStore(store, [&](Device& device, BlobStore& blobs) -> Status {
     CAIRN_RETURN_IF_ERROR(device.CheckArtifact(pursuit, requirement));
     auto capture = std::make_unique<cairn_capture>();
-    capture->store = store;
+    capture->store = store->state;
     capture->pursuit = pursuit;
     capture->requirement = std::string(requirement);
     capture->caption = std::string(caption);
@@ -44,7 +45,7 @@ Status Begin(cairn_store* store, const char* pursuit_data, size_t pursuit_len,
 template <typename Body>
 Status WithCapture(cairn_capture* capture, Body&& body) {
   if (capture == nullptr) return InvalidArgument("the capture handle is NULL; begin one first");
-  return WithStore(capture->store, [&](Device& device, BlobStore&) -> Status {
+  return WithState(*capture->store, [&](Device& device, BlobStore&) -> Status {
     if (capture->finished) {
       return FailedPrecondition("the capture is finished; begin another for more evidence");
     }

@@ -51,14 +51,21 @@ Status Open(const char* dir_data, size_t dir_len, cairn_key_provider keys, void*
   const std::string path(dir);
   CAIRN_RETURN_IF_ERROR(MakePrivateDir(path));
   auto store = std::make_unique<cairn_store>();
-  CAIRN_ASSIGN_OR_RETURN(store->device, Device::Open(path + "/device.db"));
+  CAIRN_ASSIGN_OR_RETURN(store->state->device, Device::Open(path + "/device.db"));
   CallbackKeys provider(keys, user_data);
-  CAIRN_ASSIGN_OR_RETURN(store->blobs, BlobStore::Open(path + "/blobs", provider));
+  CAIRN_ASSIGN_OR_RETURN(store->state->blobs, BlobStore::Open(path + "/blobs", provider));
   *out = store.release();
   return {};
 }
 
 }  // namespace
+
+void Close(StoreState& state) {
+  const std::lock_guard<std::mutex> lock(state.mu);
+  state.blobs.reset();
+  state.device.reset();
+}
+
 }  // namespace cairn::bridge
 
 extern "C" {
@@ -73,15 +80,15 @@ cairn_code cairn_store_open(const char* dir, size_t dir_len, cairn_key_provider 
 cairn_code cairn_store_close(cairn_store* store, cairn_error** error) noexcept {
   return cairn::bridge::Call(error, [&]() -> cairn::Status {
     if (store == nullptr) return cairn::InvalidArgument("the store handle is NULL");
-    const std::lock_guard<std::mutex> lock(store->mu);
-    store->blobs.reset();
-    store->device.reset();
+    cairn::bridge::Close(*store->state);
     return {};
   });
 }
 
 void cairn_store_free(cairn_store* store) noexcept {
-  // Destroying the core's objects does not throw; delete of a null handle is a no-op.
+  if (store == nullptr) return;
+  // Closed now, whatever captures still share the state: they find the store closed.
+  cairn::bridge::Close(*store->state);
   delete store;
 }
 

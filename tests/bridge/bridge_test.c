@@ -376,7 +376,18 @@ static void TheTeachersFlowRunsOffline(const char* store_dir, const char* work) 
   EXPECT_OK(cairn_pursuit_list(store, &pursuits, &error_));
   CHECK(Contains(&pursuits, "exit-tickets"));
   cairn_buffer_free(&pursuits);
+
+  /* A capture may outlive its store's handle: it then finds the store closed. */
+  cairn_buffer second = {NULL, 0};
+  EXPECT_OK(cairn_pursuit_start(store, TEXT("exit-tickets"), &second, &error_));
+  EXPECT_OK(cairn_capture_begin(store, (const char*)second.data, second.len,
+                                TEXT("classroom-video"), NULL, 0, &capture, &error_));
+  EXPECT_OK(cairn_capture_write(capture, scan, 100, &error_));
   cairn_store_free(store);
+  EXPECT_ERROR(cairn_capture_write(capture, scan, 100, &error_), CAIRN_FAILED_PRECONDITION, 0,
+               "the store is closed");
+  cairn_capture_free(capture);
+  cairn_buffer_free(&second);
 }
 
 int main(int argc, char** argv) {
