@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -98,8 +99,11 @@ std::string Header(const Response& response, std::string_view name) {
 // A file system whose writes fail with a full disk while `full` is set.
 class FullDiskFileSystem final : public BlobFileSystem {
  public:
-  bool full = false;
-  int writes_before_full = 0;  // when full: this many more writes succeed first
+  // When full, a write that reaches past `full_at` bytes of its file fails; one below it
+  // succeeds. A place rather than a count of writes, so that which write fails never depends on
+  // when the store's writer threads run. Atomic: those threads read them.
+  std::atomic<bool> full = false;
+  std::atomic<uint64_t> full_at = 0;
 
   Result<std::unique_ptr<BlobFile>> Open(const std::string& path, bool create) override {
     CAIRN_ASSIGN_OR_RETURN(std::unique_ptr<BlobFile> file, real_.Open(path, create));
@@ -119,7 +123,7 @@ class FullDiskFileSystem final : public BlobFileSystem {
     File(FullDiskFileSystem* fs, std::unique_ptr<BlobFile> file)
         : fs_(fs), file_(std::move(file)) {}
     Status WriteAt(uint64_t offset, std::string_view bytes) override {
-      if (fs_->full && fs_->writes_before_full-- <= 0) {
+      if (fs_->full && offset + bytes.size() > fs_->full_at) {
         // A short write first, as a real full disk may leave.
         (void)file_->WriteAt(offset, bytes.substr(0, bytes.size() / 2));
         return ResourceExhausted("the server's disk is full (injected)");
@@ -669,7 +673,7 @@ TEST_F(BlobServiceTest, FullDiskIsAClearErrorAndCorruptsNothing) {
   const std::string data = Bytes(4 * kChunk, 21);
   ASSERT_EQ(Offer(ana_, data).status, 200);
   fs_.full = true;
-  fs_.writes_before_full = 2;
+  fs_.full_at = 2 * kChunk;
   // One request whose body arrives a chunk at a time: the disk fills at the third.
   ChunkUploadStart start =
       service_->BeginChunks({"POST", "/v1/blobs/" + LowerHex(RawSha(data)) + "/chunks/0",
@@ -686,7 +690,7 @@ TEST_F(BlobServiceTest, FullDiskIsAClearErrorAndCorruptsNothing) {
   EXPECT_THAT(ErrorOf(full).message(), HasSubstr("disk is full"));
   EXPECT_EQ(BlobStatusOf(ana_, data).verified_chunks(), 2u);
   // A write of several chunks that fails counts none of them.
-  fs_.writes_before_full = 0;
+  fs_.full_at = 0;
   EXPECT_EQ(Chunks(ana_, data, 2, 2).status, 429);
   EXPECT_EQ(BlobStatusOf(ana_, data).verified_chunks(), 2u);
   fs_.full = false;
@@ -724,7 +728,7 @@ TEST_F(BlobServiceTest, LentRunsAreWrittenBehindTheCallerAndAFailedOneCountsNoth
   // The disk fills under a lent run: the next call finds it (while its own write runs), and
   // it counts nothing; the chunks before it stay counted.
   fs_.full = true;
-  fs_.writes_before_full = 1;
+  fs_.full_at = 6 * kChunk;
   {
     std::unique_ptr<ChunkUpload> upload = begin(5);
     const std::string_view body(data);
@@ -736,7 +740,7 @@ TEST_F(BlobServiceTest, LentRunsAreWrittenBehindTheCallerAndAFailedOneCountsNoth
   }
   EXPECT_EQ(BlobStatusOf(ana_, data).verified_chunks(), 6u);
   // At the end of a request, Finish finds it.
-  fs_.writes_before_full = 0;
+  fs_.full_at = 0;
   {
     std::unique_ptr<ChunkUpload> upload = begin(6);
     ASSERT_THAT(upload->AppendLent(std::string_view(data).substr(6 * kChunk, kChunk)), IsOk());
