@@ -31,7 +31,8 @@ build_and_test() {
 build_and_test dev
 
 echo "== lint: clang-tidy (dev build's compile commands)"
-git ls-files -z 'core/src/*.cc' 'sync-server/src/*.cc' 'mobile-bridge/src/*.cc' 'tools/*.cc' \
+git ls-files -z 'core/src/*.cc' 'sync-server/src/*.cc' 'mobile-bridge/src/*.cc' 'transport/*.cc' \
+  'tools/*.cc' \
   | xargs -0 -P "$jobs" -n 4 clang-tidy -p build/dev --quiet --extra-arg=-Wno-unknown-warning-option 2>/dev/null > build/clang-tidy.log || true
 if grep -q ': error:' build/clang-tidy.log; then
   grep ': error:' build/clang-tidy.log

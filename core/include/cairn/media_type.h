@@ -16,6 +16,10 @@ namespace cairn {
 // "type/subtype" in lower case; empty for an empty header.
 std::string MediaTypeOf(std::string_view content_type);
 
+// Equality without regard to ASCII case, as HTTP compares header names and tokens such as
+// content codings (RFC 9110 §5.1, §8.4.1).
+bool EqualsIgnoringCase(std::string_view a, std::string_view b);
+
 }  // namespace cairn
 
 #endif  // CAIRN_MEDIA_TYPE_H_

@@ -3,6 +3,9 @@
 #include <zstd.h>
 
 #include <memory>
+#include <utility>
+
+#include "cairn/media_type.h"
 
 namespace cairn {
 namespace {
@@ -67,6 +70,25 @@ Result<std::string> ZstdDecompress(std::string_view data, size_t max_bytes) {
     }
   }
   return out;
+}
+
+std::optional<std::string> CompressRequestBody(std::string_view body,
+                                               std::string_view content_type) {
+  if (body.size() < kMinCompressBytes || MediaTypeOf(content_type) == "application/octet-stream") {
+    return std::nullopt;
+  }
+  std::string compressed = ZstdCompress(body);
+  if (compressed.size() >= body.size()) return std::nullopt;
+  return compressed;
+}
+
+Result<std::string> DecodeResponseBody(std::string body, std::string_view content_encoding,
+                                       size_t max_bytes) {
+  if (content_encoding.empty() || EqualsIgnoringCase(content_encoding, "identity")) return body;
+  if (EqualsIgnoringCase(content_encoding, "zstd")) return ZstdDecompress(body, max_bytes);
+  return InvalidArgument("the answer came with Content-Encoding \"" +
+                         std::string(content_encoding) +
+                         "\", which was not asked for (only zstd is)");
 }
 
 }  // namespace cairn

@@ -371,21 +371,15 @@ Result<HttpResponse> BeastTransport::Impl::ReadAnswer(std::string_view target, b
   response.status = static_cast<int>(message.result_int());
   response.content_type = std::string(message[http::field::content_type]);
   response.content_range = std::string(message[http::field::content_range]);
-  std::string_view encoding = message[http::field::content_encoding];
+  const std::string encoding(message[http::field::content_encoding]);
   if (!message.keep_alive()) Close();
-  if (encoding.empty() || beast::iequals(encoding, "identity")) {
-    response.body = std::move(message.body());
-  } else if (beast::iequals(encoding, "zstd")) {
-    auto decoded = ZstdDecompress(message.body(), kMaxResponseBytes);
-    if (!decoded.ok()) {
-      return decoded.status().Annotate("the zstd answer from " + address.origin + " to " +
-                                       std::string(target));
-    }
-    response.body = std::move(decoded).value();
-  } else {
-    return Internal("the server at " + address.origin + " answered with Content-Encoding \"" +
-                    std::string(encoding) + "\", which was not asked for (only zstd is)");
+  Result<std::string> body =
+      DecodeResponseBody(std::move(message.body()), encoding, kMaxResponseBytes);
+  if (!body.ok()) {
+    return body.status().Annotate("the answer from " + address.origin + " to " +
+                                  std::string(target));
   }
+  response.body = std::move(body).value();
   return response;
 }
 
@@ -514,17 +508,11 @@ Result<HttpResponse> BeastTransport::Impl::RoundTrip(const HttpRequest& in) {
   CAIRN_ASSIGN_OR_RETURN(http::request_header<> fields, RequestHead(in));
   http::request<http::string_body> request(std::move(fields));
   request.keep_alive(true);
-  // Raw bytes (evidence chunks) are sent as they are: media does not compress, and the blob
-  // routes take no Content-Encoding.
-  if (options.compress && in.body.size() >= kMinCompressBytes &&
-      in.content_type != "application/octet-stream") {
-    std::string compressed = ZstdCompress(in.body);
-    if (compressed.size() < in.body.size()) {
-      request.set(http::field::content_encoding, "zstd");
-      request.body() = std::move(compressed);
-    } else {
-      request.body() = in.body;
-    }
+  std::optional<std::string> compressed;
+  if (options.compress) compressed = CompressRequestBody(in.body, in.content_type);
+  if (compressed) {
+    request.set(http::field::content_encoding, "zstd");
+    request.body() = std::move(*compressed);
   } else {
     request.body() = in.body;
   }

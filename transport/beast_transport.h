@@ -29,6 +29,7 @@
 #include <memory>
 #include <string>
 
+#include "cairn/compression.h"
 #include "cairn/status.h"
 #include "cairn/sync.h"
 
@@ -46,13 +47,13 @@ struct TransportOptions {
   std::chrono::milliseconds connect_timeout{10'000};
   // Sending one request and reading its whole answer.
   std::chrono::milliseconds request_timeout{60'000};
-  // Compress request bodies of kMinCompressBytes and more with zstd.
+  // Compress request bodies as CompressRequestBody says (compression.h).
   bool compress = true;
 };
 
 class BeastTransport final : public Transport {
  public:
-  static constexpr size_t kMinCompressBytes = 1024;
+  static constexpr size_t kMinCompressBytes = ::cairn::kMinCompressBytes;
   static constexpr size_t kMaxResponseBytes = size_t{64} << 20;
 
   // InvalidArgument for a malformed URL or pin, or an unreadable CA file. Does not connect.
