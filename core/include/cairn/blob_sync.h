@@ -213,6 +213,10 @@ struct BlobTransferOptions {
   std::function<void(std::chrono::milliseconds)> sleep;
 };
 
+// The wait before retrying after `failures` failed requests in a row (>= 1): 250 ms doubling to
+// 8 s.
+std::chrono::milliseconds RetryBackoff(int failures);
+
 using UploadProgressCallback = std::function<void(const UploadProgress&)>;
 
 // Uploads every blob the replica's evidence needs. Fills `*report` whatever happens. Returns OK

@@ -2,7 +2,7 @@
 //
 // The engine is sans-I/O. It turns the replica's unsent changes into HTTP requests and the
 // server's answers into applied changes; a Transport carries the bytes. The CLI and tests use the
-// Beast + OpenSSL transport (tools/transport); phones plug in their platform's HTTP stack through
+// Beast + OpenSSL transport (transport/); phones plug in their platform's HTTP stack through
 // the bridge.
 //
 // Everything the engine must remember between syncs — the server URL, the device token, the pull
@@ -130,6 +130,14 @@ struct SyncReport {
 // must not be enrolled already (a device store belongs to one account).
 Status Enrol(Replica& replica, Transport& transport, const SyncSettings& server,
              std::string_view code, std::string_view device_name);
+
+// Enrol in two sans-I/O steps, for a caller that carries the request itself: the request
+// (FailedPrecondition when the replica is enrolled already), then its answer, which saves
+// `server` with the token in the store. The request is safe to send again when its answer is
+// lost: the server answers a retry with the same device (docs/protocol.md, "Enrolment").
+Result<HttpRequest> EnrolRequest(Replica& replica, std::string_view code,
+                                 std::string_view device_name);
+Status FinishEnrolment(Replica& replica, const SyncSettings& server, const HttpResponse& response);
 
 // The sans-I/O engine: NextRequest() says what to send, HandleResponse() takes the answer. A
 // sync pushes every unsent change (in bounded batches), then pulls until the server says no

@@ -63,16 +63,11 @@ Result<bool> KnownUploaded(Replica& replica, const Sha256& sha) {
   return value.has_value() && *value == hex;
 }
 
-std::chrono::milliseconds Backoff(int failures) {
-  const int shift = std::min(failures - 1, 5);
-  return std::chrono::milliseconds(250 << std::max(shift, 0));
-}
-
 void Sleep(const BlobTransferOptions& options, int failures) {
   if (options.sleep) {
-    options.sleep(Backoff(failures));
+    options.sleep(RetryBackoff(failures));
   } else {
-    std::this_thread::sleep_for(Backoff(failures));
+    std::this_thread::sleep_for(RetryBackoff(failures));
   }
 }
 
@@ -112,6 +107,11 @@ class StoppableBody final : public Transport::BodySource {
 };
 
 }  // namespace
+
+std::chrono::milliseconds RetryBackoff(int failures) {
+  const int shift = std::min(failures - 1, 5);
+  return std::chrono::milliseconds(250 << std::max(shift, 0));
+}
 
 std::string_view BlobUploadPhaseName(BlobUploadPhase phase) {
   switch (phase) {

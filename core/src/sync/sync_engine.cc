@@ -27,8 +27,8 @@ Status StatusFromHttp(const HttpResponse& response) {
   return StatusFromErrorAnswer(response.status, response.content_type, response.body);
 }
 
-Status Enrol(Replica& replica, Transport& transport, const SyncSettings& server,
-             std::string_view code, std::string_view device_name) {
+Result<HttpRequest> EnrolRequest(Replica& replica, std::string_view code,
+                                 std::string_view device_name) {
   CAIRN_ASSIGN_OR_RETURN(std::optional<SyncSettings> existing, LoadSyncSettings(replica));
   if (existing) {
     return FailedPrecondition("this device is enrolled already with " + existing->server_url +
@@ -40,8 +40,10 @@ Status Enrol(Replica& replica, Transport& transport, const SyncSettings& server,
   request.set_code(std::string(code));
   request.set_actor(std::string(replica.actor().AsBytes()));
   request.set_device_name(std::string(device_name));
-  CAIRN_ASSIGN_OR_RETURN(HttpResponse response,
-                         transport.RoundTrip(Post("/v1/enrol", "", request.SerializeAsString())));
+  return Post("/v1/enrol", "", request.SerializeAsString());
+}
+
+Status FinishEnrolment(Replica& replica, const SyncSettings& server, const HttpResponse& response) {
   if (response.status != 200) return StatusFromHttp(response).Annotate("enrolling");
   v1::EnrolResponse answer;
   if (!answer.ParseFromString(response.body) || answer.token().empty()) {
@@ -55,6 +57,13 @@ Status Enrol(Replica& replica, Transport& transport, const SyncSettings& server,
   settings.cursor = 0;
   settings.acknowledged_seq = 0;
   return SaveSyncSettings(replica, settings);
+}
+
+Status Enrol(Replica& replica, Transport& transport, const SyncSettings& server,
+             std::string_view code, std::string_view device_name) {
+  CAIRN_ASSIGN_OR_RETURN(HttpRequest request, EnrolRequest(replica, code, device_name));
+  CAIRN_ASSIGN_OR_RETURN(HttpResponse response, transport.RoundTrip(request));
+  return FinishEnrolment(replica, server, response);
 }
 
 SyncEngine::SyncEngine(Replica& replica, SyncSettings settings)
