@@ -213,6 +213,92 @@ CAIRN_EXPORT cairn_code cairn_evidence_list(cairn_store* store, const char* purs
                                             size_t pursuit_len, cairn_buffer* out,
                                             cairn_error** error) CAIRN_NOEXCEPT;
 
+/* ---- Sync: changes first, then the evidence they name. ---- */
+
+/* A sync is one handle, driven in one of two ways (not both):
+ * - step by step by the app's own HTTP stack (iOS background URLSession, Android WorkManager):
+ *   cairn_sync_next says what to send (SyncStep), the app sends it and hands back the answer
+ *   with cairn_sync_answer, or cairn_sync_fail when none came, and asks for the next step;
+ * - whole by cairn_sync_run, with the built-in transport (HTTP/1.1 over TLS; desktops, tests).
+ * A sync holds the store's lock only inside its calls, never while a request travels: the app
+ * keeps using the store meanwhile. Failed requests are retried after waits of 250 ms doubling to
+ * 8 s (WAIT steps); after 8 failures in a row the sync ends with CAIRN_UNAVAILABLE. Nothing is
+ * lost by stopping at any point: every request is safe to repeat, and the next sync resumes. The
+ * calls on one sync handle are serialised on its own lock; cairn_sync_pause and
+ * cairn_sync_cancel take none. A sync handle may outlive its store's handle: its calls then fail
+ * with CAIRN_FAILED_PRECONDITION. */
+typedef struct cairn_sync cairn_sync;
+
+/* Called whenever the sync's state changes or its progress moves, on the thread of the call
+ * that drives it: `report` is a SyncReport (bridge.proto), borrowed for the call. It must not
+ * call into the same sync or store, except cairn_sync_pause and cairn_sync_cancel. */
+typedef void (*cairn_sync_observer)(void* user_data, const uint8_t* report, size_t report_len);
+
+typedef struct cairn_sync_options {
+  /* 1: the network is metered (mobile data); evidence files over 20 MiB wait. */
+  int metered;
+  /* 1: send large files on a metered network too. */
+  int allow_large_on_metered;
+  /* 1: request bodies of evidence go into a file in the store's directory, handed over as a
+   * FileRange of up to 64 MiB (iOS background sessions upload files only); the file holds the
+   * evidence unsealed until the next step replaces it or the sync is freed. 0: as bytes, at most
+   * 4 MiB per request. The built-in transport streams bodies and ignores this. */
+  int body_files;
+  cairn_sync_observer observer; /* may be NULL */
+  void* observer_data;
+} cairn_sync_options;
+
+/* A sync of an enrolled store. `options` may be NULL for the defaults (all 0). */
+CAIRN_EXPORT cairn_code cairn_sync_begin(cairn_store* store, const cairn_sync_options* options,
+                                         cairn_sync** sync, cairn_error** error) CAIRN_NOEXCEPT;
+
+/* Enrols the store with the server at `server_url` ("https://host:port") using the one-time
+ * `code` of `cairn-server enrol-code USER`, then syncs (the catalog comes down in the same
+ * sync). `pin_sha256` is the hex SHA-256 of the server certificate to trust (empty: the
+ * system's roots). Safe to run again when it fails: the server gives a retry the same device. */
+CAIRN_EXPORT cairn_code cairn_enrol_begin(cairn_store* store, const char* server_url,
+                                          size_t server_url_len, const char* pin_sha256,
+                                          size_t pin_sha256_len, const char* code, size_t code_len,
+                                          const char* device_name, size_t device_name_len,
+                                          const cairn_sync_options* options, cairn_sync** sync,
+                                          cairn_error** error) CAIRN_NOEXCEPT;
+
+/* The next step into `*out`: a SyncStep. SEND: send its request, then call cairn_sync_answer or
+ * cairn_sync_fail. WAIT: call again after wait_ms. DONE: the sync has ended and the function
+ * returns how (CAIRN_OK; CAIRN_UNAVAILABLE when the server stayed unreachable; CAIRN_ABORTED
+ * when paused or cancelled; another code for a refusal), `*out` still filled. */
+CAIRN_EXPORT cairn_code cairn_sync_next(cairn_sync* sync, cairn_buffer* out,
+                                        cairn_error** error) CAIRN_NOEXCEPT;
+
+/* The answer to the last SEND: an HttpAnswer. Refused (CAIRN_FAILED_PRECONDITION) when no SEND
+ * is waiting for one; an answer that is not an HttpAnswer is CAIRN_INVALID_ARGUMENT. */
+CAIRN_EXPORT cairn_code cairn_sync_answer(cairn_sync* sync, const uint8_t* answer,
+                                          size_t answer_len, cairn_error** error) CAIRN_NOEXCEPT;
+
+/* The last SEND got no answer (no network, a timeout, a cut connection): `message` says what
+ * the HTTP stack reported. The request is retried after a WAIT. */
+CAIRN_EXPORT cairn_code cairn_sync_fail(cairn_sync* sync, const char* message, size_t message_len,
+                                        cairn_error** error) CAIRN_NOEXCEPT;
+
+/* Runs the whole sync with the built-in transport and returns how it ended (as DONE does).
+ * Blocks; waits between retries sleep on this thread and end early on pause or cancel. */
+CAIRN_EXPORT cairn_code cairn_sync_run(cairn_sync* sync, cairn_error** error) CAIRN_NOEXCEPT;
+
+/* Where the sync stands: a SyncReport. During cairn_sync_run it waits for the request in
+ * flight; the observer sees progress live. */
+CAIRN_EXPORT cairn_code cairn_sync_report(cairn_sync* sync, cairn_buffer* out,
+                                          cairn_error** error) CAIRN_NOEXCEPT;
+
+/* Asks the sync to stop, from any thread, at any time: at the next step, or inside a streamed
+ * evidence body at the next 1 MiB (what the server verified is kept). The sync then ends with
+ * CAIRN_ABORTED, saying "paused" or "cancelled"; a later sync resumes. NULL is allowed. */
+CAIRN_EXPORT void cairn_sync_pause(cairn_sync* sync) CAIRN_NOEXCEPT;
+CAIRN_EXPORT void cairn_sync_cancel(cairn_sync* sync) CAIRN_NOEXCEPT;
+
+/* Frees the sync (and its body file); NULL is allowed. Not while another thread is inside one of
+ * its calls. */
+CAIRN_EXPORT void cairn_sync_free(cairn_sync* sync) CAIRN_NOEXCEPT;
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -51,6 +51,7 @@ Status Open(const char* dir_data, size_t dir_len, cairn_key_provider keys, void*
   const std::string path(dir);
   CAIRN_RETURN_IF_ERROR(MakePrivateDir(path));
   auto store = std::make_unique<cairn_store>();
+  store->state->dir = path;
   CAIRN_ASSIGN_OR_RETURN(store->state->device, Device::Open(path + "/device.db"));
   CallbackKeys provider(keys, user_data);
   CAIRN_ASSIGN_OR_RETURN(store->state->blobs, BlobStore::Open(path + "/blobs", provider));

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <mutex>
+#include <string>
 #include <utility>
 
 #include "cairn.h"
@@ -20,6 +21,7 @@ namespace cairn::bridge {
 
 struct StoreState {
   std::mutex mu;
+  std::string dir;  // the store's directory
   // Both null once the store is closed.
   std::unique_ptr<Device> device;
   std::unique_ptr<BlobStore> blobs;

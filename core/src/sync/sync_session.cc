@@ -226,7 +226,7 @@ SyncStep SyncSession::Next() {
 
 Status SyncSession::Answer(const HttpResponse& response) {
   if (!in_flight_) {
-    return FailedPrecondition("an answer came with no request in flight; call Next() first");
+    return FailedPrecondition("an answer came with no request in flight; ask for the next step first");
   }
   in_flight_ = false;
   if (stage_ == Stage::kEnrol) {
@@ -267,7 +267,7 @@ Status SyncSession::Answer(const HttpResponse& response) {
 
 Status SyncSession::Fail(const Status& why) {
   if (!in_flight_) {
-    return FailedPrecondition("a failure came with no request in flight; call Next() first");
+    return FailedPrecondition("a failure came with no request in flight; ask for the next step first");
   }
   in_flight_ = false;
   if (stage_ == Stage::kEvidence) {
