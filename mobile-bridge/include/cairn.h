@@ -213,6 +213,19 @@ CAIRN_EXPORT cairn_code cairn_evidence_list(cairn_store* store, const char* purs
                                             size_t pursuit_len, cairn_buffer* out,
                                             cairn_error** error) CAIRN_NOEXCEPT;
 
+/* ---- What the issuer sends back (after a sync). ---- */
+
+/* The issuer's confirmed decisions on the pursuit's submissions, oldest first, each with its
+ * feedback and a level and comment per rubric criterion: AssessmentList. */
+CAIRN_EXPORT cairn_code cairn_pursuit_assessments(cairn_store* store, const char* pursuit,
+                                                  size_t pursuit_len, cairn_buffer* out,
+                                                  cairn_error** error) CAIRN_NOEXCEPT;
+
+/* The Open Badges 3.0 credentials earned, newest issued first, revoked ones included:
+ * CredentialList. */
+CAIRN_EXPORT cairn_code cairn_credential_list(cairn_store* store, cairn_buffer* out,
+                                              cairn_error** error) CAIRN_NOEXCEPT;
+
 /* ---- Sync: changes first, then the evidence they name. ---- */
 
 /* A sync is one handle, driven in one of two ways (not both):
