@@ -22,6 +22,9 @@ packages=(
   pngcheck python3-html5lib
   # the "add to wallet" QR code: rendered by rsvg-convert, read back by zbarimg
   librsvg2-bin zbar-tools
+  # the Android binding: JNI and javac from Debian's default JDK, protobuf's Java runtime, and
+  # JUnit 5's console launcher for its tests
+  default-jdk-headless libprotobuf-java junit5
 )
 
 # The OB 3.0 reference verifiers run on Node.js (scripts/ob3-kit.sh). A machine may already carry a
