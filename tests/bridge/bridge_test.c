@@ -184,8 +184,28 @@ static void ANullOrClosedStoreIsRefusedByEveryFunction(cairn_store* closed) {
         cairn_capture_begin(s, id, strlen(id), TEXT("student-work"), NULL, 0, &capture, &error_),
         codes[i], 0, why[i]);
     CHECK(capture == NULL);
+    EXPECT_ERROR(cairn_pursuit_assessments(s, id, strlen(id), &out, &error_), codes[i], 0, why[i]);
+    EXPECT_ERROR(cairn_credential_list(s, &out, &error_), codes[i], 0, why[i]);
+    cairn_sync* sync = NULL;
+    EXPECT_ERROR(cairn_sync_begin(s, NULL, &sync, &error_), codes[i], 0, why[i]);
+    EXPECT_ERROR(cairn_enrol_begin(s, TEXT("https://127.0.0.1:8443"), NULL, 0, TEXT("code"),
+                                   TEXT("phone"), NULL, &sync, &error_),
+                 codes[i], 0, why[i]);
+    CHECK(sync == NULL);
     CHECK(out.data == NULL && out.len == 0);
   }
+  /* A NULL sync handle, for every function that takes one. */
+  const uint8_t answer[] = {0x08, 0xc8, 0x01}; /* HttpAnswer{status: 200} */
+  EXPECT_ERROR(cairn_sync_next(NULL, &out, &error_), CAIRN_INVALID_ARGUMENT, 0, "sync handle");
+  EXPECT_ERROR(cairn_sync_answer(NULL, answer, sizeof answer, &error_), CAIRN_INVALID_ARGUMENT, 0,
+               "sync handle");
+  EXPECT_ERROR(cairn_sync_fail(NULL, TEXT("no network"), &error_), CAIRN_INVALID_ARGUMENT, 0,
+               "sync handle");
+  EXPECT_ERROR(cairn_sync_run(NULL, &error_), CAIRN_INVALID_ARGUMENT, 0, "sync handle");
+  EXPECT_ERROR(cairn_sync_report(NULL, &out, &error_), CAIRN_INVALID_ARGUMENT, 0, "sync handle");
+  cairn_sync_pause(NULL);
+  cairn_sync_cancel(NULL);
+  cairn_sync_free(NULL);
   EXPECT_ERROR(cairn_store_close(NULL, &error_), CAIRN_INVALID_ARGUMENT, 0, "NULL");
   EXPECT_OK(cairn_store_close(closed, &error_)); /* closing twice is fine */
 }
