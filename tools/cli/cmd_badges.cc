@@ -2,11 +2,10 @@
 // educator, exported as files wallets read and verified offline.
 #include <filesystem>
 
-#include "badge_input.h"
-#include "cairn/badge/baking.h"
 #include "cairn/badge/rfc3339.h"
 #include "cairn/badge/verify.h"
 #include "cairn/blob_store.h"
+#include "cairn/credential_files.h"
 #include "commands.h"
 #include "files.h"
 #include "store.h"
@@ -31,43 +30,6 @@ std::optional<CredentialRecord> CredentialArg(Invocation& inv, Device& device) {
     return std::nullopt;
   }
   return std::move(*found);
-}
-
-// The catalog badge image of the credential's micro-credential or stack.
-Result<v1::BadgeImage> BadgeImageOf(Device& device, const CredentialRecord& record) {
-  if (record.kind == CredentialKind::kStack) {
-    CAIRN_ASSIGN_OR_RETURN(const std::vector<v1::Stack> stacks, device.ListStacks());
-    for (const v1::Stack& stack : stacks) {
-      if (stack.id() == record.subject_id) return stack.image();
-    }
-    return NotFound("stack '" + record.subject_id +
-                    "' is not in the catalog on this device, so its badge image is not either; "
-                    "sync the catalog, or export --format json");
-  }
-  CAIRN_ASSIGN_OR_RETURN(const v1::MicroCredential mc,
-                         device.GetMicroCredential(record.subject_id));
-  return mc.image();
-}
-
-// The baked image (png or svg) of the credential: the JSON with its proof, or with --jws the
-// VC-JWT.
-Result<std::string> Baked(Device& device, const CredentialRecord& record, bool svg, bool jws) {
-  CAIRN_ASSIGN_OR_RETURN(const v1::BadgeImage image, BadgeImageOf(device, record));
-  if (image.png().empty()) {
-    return FailedPrecondition("the catalog on this device has no badge image for '" +
-                              record.subject_id + "'; sync the catalog, or export --format json");
-  }
-  const std::string& credential = jws ? record.jws : record.json;
-  if (!svg) return badge::BakePng(image.png(), credential);
-  if (!image.svg().empty()) return badge::BakeSvg(image.svg(), credential);
-  int width = static_cast<int>(image.width());
-  int height = static_cast<int>(image.height());
-  if (width <= 0 || height <= 0) {
-    CAIRN_ASSIGN_OR_RETURN(const badge::PngInfo info, badge::InspectPng(image.png()));
-    width = static_cast<int>(info.width);
-    height = static_cast<int>(info.height);
-  }
-  return badge::BakeSvg(badge::SvgWrappingPng(image.png(), width, height), credential);
 }
 
 // The evidence store when this device has one; opening it never creates a key.
@@ -109,10 +71,11 @@ int RunBadgesShow(Invocation& inv) {
 int RunBadgesExport(Invocation& inv) {
   const std::optional<std::string> format = inv.option("format");
   if (!format) return inv.UsageError("missing --format json|jws|png|svg|pack");
-  const bool image = *format == "png" || *format == "svg";
-  if (!image && *format != "json" && *format != "jws" && *format != "pack") {
+  const Result<CredentialFormat> parsed = ParseCredentialFormat(*format);
+  if (!parsed.ok()) {
     return inv.UsageError("--format '" + *format + "' is not one of json, jws, png, svg, pack");
   }
+  const bool image = *parsed == CredentialFormat::kPng || *parsed == CredentialFormat::kSvg;
   if (inv.option("jws") && !image) {
     return inv.UsageError(
         "--jws chooses what a png or svg carries; use --format jws for the "
@@ -123,21 +86,10 @@ int RunBadgesExport(Invocation& inv) {
   const std::optional<CredentialRecord> record = CredentialArg(inv, **device);
   if (!record) return kExitError;
 
-  std::string bytes;
-  if (*format == "json") {
-    bytes = record->json + "\n";
-  } else if (*format == "jws") {
-    bytes = record->jws + "\n";
-  } else if (*format == "pack") {
-    Result<badge::VerificationPack> pack = badge::BuildVerificationPack(*record);
-    if (!pack.ok()) return inv.Fail(pack.status());
-    bytes = badge::SerializeVerificationPack(*pack);
-  } else {
-    Result<std::string> baked =
-        Baked(**device, *record, *format == "svg", inv.option("jws").has_value());
-    if (!baked.ok()) return inv.Fail(baked.status());
-    bytes = *std::move(baked);
-  }
+  Result<std::string> exported =
+      ExportCredential(**device, *record, *parsed, inv.option("jws").has_value());
+  if (!exported.ok()) return inv.Fail(exported.status());
+  const std::string bytes = *std::move(exported);
   if (record->revoked()) {
     inv.err() << "cairn: warning: this credential was revoked"
               << (record->revocation_reason.empty() ? "" : ": " + record->revocation_reason)
@@ -178,7 +130,7 @@ int RunBadgesVerify(Invocation& inv) {
     device = *opened;
     evidence = OpenEvidence(inv);
   }
-  Result<VerifyInput> input = PackForFile(*bytes, inv.arg(0), device);
+  Result<VerifyInput> input = VerifyInputForFile(*bytes, inv.arg(0), device);
   if (!input.ok()) return inv.Fail(input.status());
   if (!evidence.ok()) return inv.Fail(evidence.status());
   Result<badge::Verdict> verdict = badge::VerifyPack(input->pack, now_ms, evidence->lookup);
