@@ -226,6 +226,39 @@ CAIRN_EXPORT cairn_code cairn_pursuit_assessments(cairn_store* store, const char
 CAIRN_EXPORT cairn_code cairn_credential_list(cairn_store* store, cairn_buffer* out,
                                               cairn_error** error) CAIRN_NOEXCEPT;
 
+/* The credential `credential` (its id, a unique prefix of it, or its URL) as a file of `format`:
+ * "json" (with its proof), "jws" (the VC-JWT), "pack" (a verification pack: the credential with
+ * the issuer's keys and status list, for verifying offline), "png" or "svg" (the badge image
+ * baked with the JSON, or with `jws` set, the VC-JWT). */
+CAIRN_EXPORT cairn_code cairn_credential_export(cairn_store* store, const char* credential,
+                                                size_t credential_len, const char* format,
+                                                size_t format_len, int jws, cairn_buffer* out,
+                                                cairn_error** error) CAIRN_NOEXCEPT;
+
+/* Verifies a credential file offline (a pack, credential JSON, a VC-JWT, or a baked PNG or SVG;
+ * `file_name` only names it in messages): Verdict. A bare credential is checked against the
+ * issuer's keys this device received with the same credential; a pack against its own, or this
+ * device's when it holds the same credential. `now_ms` is the time to judge dates at (0: now).
+ * What is wrong with the credential is in the verdict; an error means it could not be read. */
+CAIRN_EXPORT cairn_code cairn_credential_verify(cairn_store* store, const uint8_t* file,
+                                                size_t file_len, const char* file_name,
+                                                size_t file_name_len, int64_t now_ms,
+                                                cairn_buffer* out,
+                                                cairn_error** error) CAIRN_NOEXCEPT;
+
+/* ---- Conflicts: free text edited on two devices at once. ---- */
+
+/* Every unresolved conflict: ConflictList. */
+CAIRN_EXPORT cairn_code cairn_conflict_list(cairn_store* store, cairn_buffer* out,
+                                            cairn_error** error) CAIRN_NOEXCEPT;
+
+/* Resolves the conflict on `field` of entity `entity` with `text` (one of the values, or a text
+ * the teacher merged), which supersedes every concurrent value. */
+CAIRN_EXPORT cairn_code cairn_conflict_resolve(cairn_store* store, const char* entity,
+                                               size_t entity_len, const char* field,
+                                               size_t field_len, const char* text, size_t text_len,
+                                               cairn_error** error) CAIRN_NOEXCEPT;
+
 /* ---- Sync: changes first, then the evidence they name. ---- */
 
 /* A sync is one handle, driven in one of two ways (not both):
