@@ -212,6 +212,44 @@ jbyteArray CredentialList(JNIEnv* env, jclass, jlong store) {
   });
 }
 
+jbyteArray CredentialExport(JNIEnv* env, jclass, jlong store, jbyteArray credential,
+                            jbyteArray format, jboolean jws) {
+  const std::string c = Bytes(env, credential);
+  const std::string f = Bytes(env, format);
+  return BufferCall(env, [&](cairn_buffer* out, cairn_error** e) {
+    return cairn_credential_export(As<cairn_store>(store), c.data(), c.size(), f.data(), f.size(),
+                                   jws == JNI_TRUE ? 1 : 0, out, e);
+  });
+}
+
+jbyteArray CredentialVerify(JNIEnv* env, jclass, jlong store, jbyteArray file,
+                            jbyteArray file_name, jlong now_ms) {
+  const std::string bytes = Bytes(env, file);
+  const std::string name = Bytes(env, file_name);
+  return BufferCall(env, [&](cairn_buffer* out, cairn_error** e) {
+    return cairn_credential_verify(As<cairn_store>(store),
+                                   reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
+                                   name.data(), name.size(), static_cast<int64_t>(now_ms), out, e);
+  });
+}
+
+jbyteArray ConflictList(JNIEnv* env, jclass, jlong store) {
+  return BufferCall(env, [&](cairn_buffer* out, cairn_error** e) {
+    return cairn_conflict_list(As<cairn_store>(store), out, e);
+  });
+}
+
+void ConflictResolve(JNIEnv* env, jclass, jlong store, jbyteArray entity, jbyteArray field,
+                     jbyteArray text) {
+  const std::string en = Bytes(env, entity);
+  const std::string f = Bytes(env, field);
+  const std::string t = Bytes(env, text);
+  VoidCall(env, [&](cairn_error** e) {
+    return cairn_conflict_resolve(As<cairn_store>(store), en.data(), en.size(), f.data(),
+                                  f.size(), t.data(), t.size(), e);
+  });
+}
+
 jbyteArray EvidenceCaptureFile(JNIEnv* env, jclass, jlong store, jbyteArray pursuit,
                                jbyteArray requirement, jbyteArray path, jbyteArray caption) {
   const std::string p = Bytes(env, pursuit);
@@ -437,6 +475,10 @@ bool Register(JNIEnv* env) {
       Method("pursuitSubmit", "(J[B)[B", PursuitBuffer<cairn_pursuit_submit>),
       Method("pursuitAssessments", "(J[B)[B", PursuitBuffer<cairn_pursuit_assessments>),
       Method("credentialList", "(J)[B", CredentialList),
+      Method("credentialExport", "(J[B[BZ)[B", CredentialExport),
+      Method("credentialVerify", "(J[B[BJ)[B", CredentialVerify),
+      Method("conflictList", "(J)[B", ConflictList),
+      Method("conflictResolve", "(J[B[B[B)V", ConflictResolve),
       Method("evidenceCaptureFile", "(J[B[B[B[B)[B", EvidenceCaptureFile),
       Method("evidenceList", "(J[B)[B", PursuitBuffer<cairn_evidence_list>),
       Method("captureBegin", "(J[B[B[B)J", CaptureBegin),

@@ -57,6 +57,17 @@ final class Native {
 
   static native byte[] credentialList(long store) throws CairnException;
 
+  static native byte[] credentialExport(long store, byte[] credential, byte[] format, boolean jws)
+      throws CairnException;
+
+  static native byte[] credentialVerify(long store, byte[] file, byte[] fileName, long nowMs)
+      throws CairnException;
+
+  static native byte[] conflictList(long store) throws CairnException;
+
+  static native void conflictResolve(long store, byte[] entity, byte[] field, byte[] text)
+      throws CairnException;
+
   static native byte[] evidenceCaptureFile(
       long store, byte[] pursuit, byte[] requirement, byte[] path, byte[] caption)
       throws CairnException;

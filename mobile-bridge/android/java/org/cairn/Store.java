@@ -5,6 +5,7 @@ import java.util.List;
 import org.cairn.v1.Assessment;
 import org.cairn.v1.AssessmentList;
 import org.cairn.v1.CheckResult;
+import org.cairn.v1.ConflictList;
 import org.cairn.v1.Credential;
 import org.cairn.v1.CredentialList;
 import org.cairn.v1.EvidenceItem;
@@ -13,6 +14,7 @@ import org.cairn.v1.MicroCredential;
 import org.cairn.v1.MicroCredentialList;
 import org.cairn.v1.Pursuit;
 import org.cairn.v1.PursuitList;
+import org.cairn.v1.Verdict;
 
 /**
  * One teacher's device store: the change log and the sealed evidence, fully usable offline
@@ -103,6 +105,40 @@ public final class Store implements AutoCloseable {
   public List<Credential> credentials() throws CairnException {
     return parse(handle.call(Native::credentialList), CredentialList::parseFrom)
         .getCredentialsList();
+  }
+
+  /**
+   * The credential (its id, a unique prefix, or its URL) as a file: "json", "jws", "pack" (for
+   * verifying offline), "png" or "svg" (the badge baked with the JSON, or with `jws` the VC-JWT).
+   */
+  public byte[] exportCredential(String credential, String format, boolean jws)
+      throws CairnException {
+    return handle.call(
+        h -> Native.credentialExport(h, Native.utf8(credential), Native.utf8(format), jws));
+  }
+
+  /**
+   * Verifies a credential file offline; `nowMs` is the time its dates are judged at (0: now).
+   * What is wrong with the credential is in the verdict.
+   */
+  public Verdict verify(byte[] file, String fileName, long nowMs) throws CairnException {
+    return parse(
+        handle.call(h -> Native.credentialVerify(h, file, Native.utf8(fileName), nowMs)),
+        Verdict::parseFrom);
+  }
+
+  /** Free text edited on two devices at once, kept until the teacher chooses. */
+  public List<ConflictList.Conflict> conflicts() throws CairnException {
+    return parse(handle.call(Native::conflictList), ConflictList::parseFrom).getConflictsList();
+  }
+
+  /** Resolves a conflict with the chosen (or merged) text. */
+  public void resolve(String entity, String field, String text) throws CairnException {
+    handle.call(
+        h -> {
+          Native.conflictResolve(h, Native.utf8(entity), Native.utf8(field), Native.utf8(text));
+          return null;
+        });
   }
 
   /** Seals the file at `path` as evidence for artifact `requirement`; returns the item's id. */

@@ -22,12 +22,14 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.cairn.v1.Assessment;
 import org.cairn.v1.CheckResult;
+import org.cairn.v1.ConflictList;
 import org.cairn.v1.Credential;
 import org.cairn.v1.MicroCredential;
 import org.cairn.v1.Pursuit;
 import org.cairn.v1.PursuitStatus;
 import org.cairn.v1.RubricCriterion;
 import org.cairn.v1.SyncReport;
+import org.cairn.v1.Verdict;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,7 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the store with its key from a KeyProvider. Enrol, browse and search, pursue, capture photos
  * and a 52 MiB video from a stream, answer, reflect (with emoji), check, submit, sync with
  * progress, the server killed mid-upload and the upload resumed, the issuer's decision through
- * the issuer API, and the status, feedback and badge on the next sync.
+ * the issuer API, and the status, feedback and badge on the next sync; a conflict between her
+ * phone and her tablet resolved; the badge exported and verified offline.
  */
 final class TeacherFlowTest {
   private static final String MICRO_CREDENTIAL = "exit-tickets";
@@ -131,6 +134,39 @@ final class TeacherFlowTest {
               .findFirst()
               .orElseThrow();
       assertEquals(reflection, stored.getReflection(), "emoji survive JNI both ways");
+
+      // Her tablet, enrolled to the same account, edits the reflection while the phone does too:
+      // both texts are kept as a conflict until she chooses.
+      try (Sync sync = store.beginSync(new SyncOptions(), null)) {
+        sync.runOver(transport);
+      }
+      try (Store tablet = Store.open(work.resolve("tablet").toString(), () -> KEY.clone())) {
+        try (Sync enrol =
+            tablet.beginEnrol(
+                server.url(),
+                server.fingerprint(),
+                server.admin("enrol-code", user),
+                "Maria's tablet",
+                new SyncOptions(),
+                null)) {
+          enrol.runOver(transport);
+        }
+        tablet.reflect(pursuit, reflection + " Written on the tablet.");
+        store.reflect(pursuit, reflection + " Written on the phone.");
+        try (Sync sync = tablet.beginSync(new SyncOptions(), null)) {
+          sync.runOver(transport);
+        }
+      }
+      try (Sync sync = store.beginSync(new SyncOptions(), null)) {
+        sync.runOver(transport);
+      }
+      final List<ConflictList.Conflict> conflicts = store.conflicts();
+      assertEquals(1, conflicts.size(), conflicts.toString());
+      assertEquals("reflection", conflicts.get(0).getField());
+      assertEquals(2, conflicts.get(0).getValuesCount());
+      assertTrue(conflicts.get(0).getValuesList().contains(reflection + " Written on the tablet."));
+      store.resolve(conflicts.get(0).getEntityId(), "reflection", reflection);
+      assertEquals(List.of(), store.conflicts());
 
       // Two photos of student work from files, the video from a stream as a camera writes it.
       final byte[] png = Files.readAllBytes(Path.of(System.getProperty("cairn.png")));
@@ -252,6 +288,27 @@ final class TeacherFlowTest {
       assertEquals(mc.getTitle(), badge.getTitle());
       assertTrue(badge.getJson().contains("OpenBadgeCredential"), badge.getJson());
       assertNotNull(badge.getJws());
+
+      // The badge as the files a wallet or a recognizer takes, verified offline on the phone.
+      final Verdict packVerdict =
+          store.verify(store.exportCredential(badge.getCredentialId(), "pack", false), "pack.json", 0);
+      assertTrue(packVerdict.getValid(), packVerdict.toString());
+      assertEquals("this device", packVerdict.getKeysFrom());
+      final byte[] baked = store.exportCredential(badge.getCredentialId(), "png", false);
+      assertEquals((byte) 0x89, baked[0]);
+      final Verdict pngVerdict = store.verify(baked, "badge.png", 0);
+      assertTrue(pngVerdict.getValid(), pngVerdict.toString());
+      assertTrue(pngVerdict.getWhat().contains("PNG"), pngVerdict.getWhat());
+      // A credential altered after it was signed fails its proof, and the verdict says so.
+      final String json =
+          new String(store.exportCredential(badge.getCredentialId(), "json", false), StandardCharsets.UTF_8);
+      final String altered = json.replace(mc.getTitle(), mc.getTitle() + " (altered)");
+      assertFalse(altered.equals(json));
+      final Verdict forged = store.verify(altered.getBytes(StandardCharsets.UTF_8), "altered.json", 0);
+      assertFalse(forged.getValid());
+      assertTrue(
+          forged.getChecksList().stream().anyMatch(c -> c.getName().equals("proof") && !c.getOk()),
+          forged.toString());
     }
   }
 
