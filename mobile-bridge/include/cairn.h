@@ -312,7 +312,8 @@ CAIRN_EXPORT cairn_code cairn_enrol_begin(cairn_store* store, const char* server
 /* The next step into `*out`: a SyncStep. SEND: send its request, then call cairn_sync_answer or
  * cairn_sync_fail. WAIT: call again after wait_ms. DONE: the sync has ended and the function
  * returns how (CAIRN_OK; CAIRN_UNAVAILABLE when the server stayed unreachable; CAIRN_ABORTED
- * when paused or cancelled; another code for a refusal), `*out` still filled. */
+ * when paused or cancelled; another code for a refusal), `*out` still filled. Asked for while a
+ * SEND waits for its answer, it counts that request as failed (as cairn_sync_fail). */
 CAIRN_EXPORT cairn_code cairn_sync_next(cairn_sync* sync, cairn_buffer* out,
                                         cairn_error** error) CAIRN_NOEXCEPT;
 

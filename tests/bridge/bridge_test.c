@@ -410,6 +410,102 @@ static void TheTeachersFlowRunsOffline(const char* store_dir, const char* work) 
   cairn_buffer_free(&second);
 }
 
+/* From throwing_keys.cc: throws a C++ exception. */
+cairn_code ThrowingKeys(void* user_data, uint8_t* key, size_t key_len);
+
+static void AnExceptionInsideACallIsAnInternalError(const char* work) {
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s/throwing", work);
+  cairn_store* store = NULL;
+  EXPECT_ERROR(cairn_store_open(dir, strlen(dir), ThrowingKeys, NULL, &store, &error_),
+               CAIRN_INTERNAL, 0, "the core failed: the keystore exploded");
+  CHECK(store == NULL);
+  /* Nothing half-open stays behind: the same directory opens with a working provider. */
+  EXPECT_OK(cairn_store_open(dir, strlen(dir), GoodKeys, &key_calls, &store, &error_));
+  cairn_store_free(store);
+}
+
+/* The observer: cancels the sync at its first WAIT, counting its reports. */
+static int reports = 0;
+static cairn_sync* cancel_me = NULL;
+static void CancelAtTheFirstWait(void* user_data, const uint8_t* report, size_t len) {
+  (void)user_data;
+  ++reports;
+  /* SyncReport.state (field 1, varint) == WAITING (4). */
+  if (len >= 2 && report[0] == 0x08 && report[1] == 0x04) cairn_sync_cancel(cancel_me);
+}
+
+/* Answers the SEND step of `sync` with `answer` and asks for the next step. */
+static cairn_code AnswerAndStep(cairn_sync* sync, const uint8_t* answer, size_t len,
+                                cairn_buffer* step, cairn_error** error) {
+  cairn_buffer_free(step);
+  cairn_code code = cairn_sync_answer(sync, answer, len, error);
+  if (code != CAIRN_OK) return code;
+  return cairn_sync_next(sync, step, error);
+}
+
+static void SyncStepsRefuseGarbageAndAnObserverMayCancel(const char* work) {
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s/sync-store", work);
+  cairn_store* store = NULL;
+  EXPECT_OK(cairn_store_open(dir, strlen(dir), GoodKeys, &key_calls, &store, &error_));
+  cairn_sync* sync = NULL;
+  cairn_buffer step = {NULL, 0};
+  /* No server is needed: the test is the app's HTTP stack, and answers as it pleases. */
+  EXPECT_ERROR(cairn_enrol_begin(store, TEXT("ftp://127.0.0.1:9"), NULL, 0, TEXT("code"),
+                                 TEXT("phone"), NULL, &sync, &error_),
+               CAIRN_INVALID_ARGUMENT, 0, "ftp://127.0.0.1:9");
+  EXPECT_OK(cairn_enrol_begin(store, TEXT("https://127.0.0.1:9"), NULL, 0, TEXT("ABCD-EFGH"),
+                              TEXT("phone"), NULL, &sync, &error_));
+  EXPECT_OK(cairn_sync_next(sync, &step, &error_));
+  CHECK(Contains(&step, "https://127.0.0.1:9/v1/enrol"));
+  CHECK(Contains(&step, "ABCD-EFGH"));
+  /* Asking for the next step before answering counts the request as failed: a WAIT. */
+  cairn_buffer_free(&step);
+  EXPECT_OK(cairn_sync_next(sync, &step, &error_));
+  CHECK(step.len >= 2 && step.data[0] == 0x08 && step.data[1] == 0x02); /* kind: WAIT */
+  cairn_buffer_free(&step);
+  EXPECT_OK(cairn_sync_next(sync, &step, &error_));
+  CHECK(Contains(&step, "https://127.0.0.1:9/v1/enrol")); /* the same request again */
+  cairn_buffer_free(&step);
+  /* Garbage where an HttpAnswer belongs, and an HTTP status that is none. */
+  const uint8_t garbage[] = {0xff, 0xff, 0xff, 0xff};
+  EXPECT_ERROR(cairn_sync_answer(sync, garbage, sizeof garbage, &error_), CAIRN_INVALID_ARGUMENT,
+               0, "not an HttpAnswer");
+  const uint8_t status_99[] = {0x08, 0x63};
+  EXPECT_ERROR(cairn_sync_answer(sync, status_99, sizeof status_99, &error_),
+               CAIRN_INVALID_ARGUMENT, 0, "100 to 599");
+  /* A 503 is retried after a WAIT; then a 200 whose body is garbage ends the sync, saying so. */
+  const uint8_t busy[] = {0x08, 0xf7, 0x03};
+  EXPECT_OK(AnswerAndStep(sync, busy, sizeof busy, &step, &error_));
+  CHECK(step.len >= 2 && step.data[0] == 0x08 && step.data[1] == 0x02); /* kind: WAIT */
+  EXPECT_OK(cairn_sync_next(sync, &step, &error_));
+  CHECK(step.len >= 2 && step.data[0] == 0x08 && step.data[1] == 0x01); /* kind: SEND */
+  const uint8_t garbled[] = {0x08, 0xc8, 0x01, 0x1a, 0x03, 0xff, 0xff, 0xff};
+  EXPECT_ERROR(AnswerAndStep(sync, garbled, sizeof garbled, &step, &error_), CAIRN_INTERNAL, 0,
+               "not an EnrolResponse");
+  CHECK(step.len >= 2 && step.data[0] == 0x08 && step.data[1] == 0x03); /* kind: DONE */
+  EXPECT_ERROR(cairn_sync_next(sync, &step, &error_), CAIRN_INTERNAL, 0, "not an EnrolResponse");
+  cairn_buffer_free(&step);
+  cairn_sync_free(sync);
+
+  /* The observer cancels at the first WAIT; the sync then ends, saying so. */
+  cairn_sync_options options = {0, 0, 0, CancelAtTheFirstWait, NULL};
+  EXPECT_OK(cairn_enrol_begin(store, TEXT("https://127.0.0.1:9"), NULL, 0, TEXT("ABCD-EFGH"),
+                              TEXT("phone"), &options, &sync, &error_));
+  cancel_me = sync;
+  EXPECT_OK(cairn_sync_next(sync, &step, &error_));
+  EXPECT_OK(cairn_sync_fail(sync, TEXT("the network is down"), &error_));
+  EXPECT_ERROR(cairn_sync_next(sync, &step, &error_), CAIRN_ABORTED, 1, "cancelled");
+  CHECK(reports >= 3); /* enrolling, waiting, done */
+  cairn_buffer_free(&step);
+  cairn_sync_free(sync);
+  /* Still not enrolled: a sync says to enrol first. */
+  EXPECT_ERROR(cairn_sync_begin(store, NULL, &sync, &error_), CAIRN_FAILED_PRECONDITION, 0,
+               "cairn_enrol_begin");
+  cairn_store_free(store);
+}
+
 int main(int argc, char** argv) {
   if (argc != 3) {
     fprintf(stderr, "usage: %s STORE_DIR WORK_DIR\n", argv[0]);
@@ -418,6 +514,8 @@ int main(int argc, char** argv) {
   TheTableIsTheAbisCodes();
   OpeningRefusesWhatCannotWork(argv[2]);
   TheTeachersFlowRunsOffline(argv[1], argv[2]);
+  AnExceptionInsideACallIsAnInternalError(argv[2]);
+  SyncStepsRefuseGarbageAndAnObserverMayCancel(argv[2]);
   if (failures > 0) {
     fprintf(stderr, "%d checks failed\n", failures);
     return 1;

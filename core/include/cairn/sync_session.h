@@ -92,7 +92,8 @@ class SyncSession {
   SyncSession& operator=(SyncSession&&) noexcept;
   ~SyncSession();
 
-  // The next step; kDone once the sync has ended (then again on every call).
+  // The next step; kDone once the sync has ended (then again on every call). Called while a
+  // request is in flight, it counts that request as failed (Fail) first.
   SyncStep Next();
   // The answer to the request of the last kSend step. FailedPrecondition when no request is in
   // flight; every other problem ends the sync (outcome()) or schedules a retry.

@@ -163,6 +163,8 @@ void SyncSession::RecordFailure(const Status& why, bool answered) {
 
 SyncStep SyncSession::Next() {
   SyncStep step;
+  // A driver that asks again before answering lost the answer (its process restarted, say).
+  if (in_flight_) (void)Fail(Unavailable("the answer to the last request never came back"));
   if (stage_ != Stage::kDone && control_->cancel.load()) {
     Finish(Status(Code::kAborted,
                   "the sync was cancelled; what the server holds is kept, and the next sync "
@@ -226,7 +228,8 @@ SyncStep SyncSession::Next() {
 
 Status SyncSession::Answer(const HttpResponse& response) {
   if (!in_flight_) {
-    return FailedPrecondition("an answer came with no request in flight; ask for the next step first");
+    return FailedPrecondition(
+        "an answer came with no request in flight; ask for the next step first");
   }
   in_flight_ = false;
   if (stage_ == Stage::kEnrol) {
@@ -267,7 +270,8 @@ Status SyncSession::Answer(const HttpResponse& response) {
 
 Status SyncSession::Fail(const Status& why) {
   if (!in_flight_) {
-    return FailedPrecondition("a failure came with no request in flight; ask for the next step first");
+    return FailedPrecondition(
+        "a failure came with no request in flight; ask for the next step first");
   }
   in_flight_ = false;
   if (stage_ == Stage::kEvidence) {
