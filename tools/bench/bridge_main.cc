@@ -6,6 +6,10 @@
 //            error plumbing.
 //   list:    cairn_catalog_list (the list serialised to protobuf bytes and copied out) against
 //            Device::ListMicroCredentials.
+//   sync:    with a server (BRIDGE_SERVER, BRIDGE_PIN, and enrol codes BRIDGE_CODE_CPP and
+//            BRIDGE_CODE_ABI of two educators), a sync of BRIDGE_SYNC_CHANGES (default 1000)
+//            fresh changes: RunSyncSession over BeastTransport against cairn_sync_run (the same
+//            session and transport behind the ABI), BRIDGE_SYNC_ROUNDS (default 5) interleaved.
 //   capture: BRIDGE_CAPTURE_BYTES (default 1 GiB) through cairn_capture_write in 256 KiB
 //            pieces, against BlobStore::Capture of a file of the same size: throughput of each,
 //            and the growth of peak RSS over the capture (it must stay near two chunks, not
@@ -18,6 +22,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -25,10 +30,12 @@
 #include <string>
 #include <vector>
 
+#include "beast_transport.h"
 #include "bench_util.h"
 #include "cairn.h"
 #include "cairn/blob_store.h"
 #include "cairn/device.h"
+#include "cairn/sync_session.h"
 
 namespace cairn::bench {
 namespace {
@@ -66,6 +73,92 @@ std::string MakeStore(const std::string& dir, const v1::Catalog& catalog) {
   std::unique_ptr<Device> device = Must(Device::Open(dir + "/device.db"), "open " + dir);
   Must(device->PublishCatalog(catalog), "publish the demo catalog");
   return Must(device->StartPursuit("exit-tickets"), "pursue").ToString();
+}
+
+std::string EnvText(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : "";
+}
+
+// The sync figures: milliseconds per sync of `changes` fresh changes, C++ and ABI, or an empty
+// object without a server.
+boost::json::object MeasureSync(const std::string& work, uint64_t changes, uint64_t rounds) {
+  const std::string url = EnvText("BRIDGE_SERVER");
+  if (url.empty()) return {};
+  SyncSettings server;
+  server.server_url = url;
+  server.pin_sha256 = EnvText("BRIDGE_PIN");
+  TransportOptions options;
+  options.server_url = url;
+  options.pin_sha256 = server.pin_sha256;
+  std::unique_ptr<BeastTransport> transport =
+      Must(BeastTransport::Create(options), "the transport");
+  const auto no_sleep = [](std::chrono::milliseconds) {};
+
+  // The C++ device: enrolled, the catalog pulled, a pursuit started.
+  std::filesystem::create_directories(work + "/cpp-sync");
+  std::unique_ptr<Device> device = Must(Device::Open(work + "/cpp-sync/device.db"), "open");
+  {
+    SyncSession enrol = Must(SyncSession::Enrol(device->replica(), nullptr, server,
+                                                EnvText("BRIDGE_CODE_CPP"), "bench cpp", {}),
+                             "enrol cpp");
+    if (Status s = RunSyncSession(enrol, *transport, no_sleep); !s.ok()) Die(s.ToString());
+  }
+  const EntityId cpp_pursuit = Must(device->StartPursuit("exit-tickets"), "pursue cpp");
+
+  // The ABI store, the same way.
+  const std::string dir = work + "/abi-sync";
+  cairn_store* store = nullptr;
+  cairn_error* error = nullptr;
+  const auto must_ok = [&error](cairn_code code, const std::string& what) {
+    if (code == CAIRN_OK) return;
+    Die(what + ": " + (error != nullptr ? std::string(error->message) : "no message"));
+  };
+  must_ok(cairn_store_open(dir.data(), dir.size(), AbiKey, nullptr, &store, &error), "open abi");
+  const std::string code = EnvText("BRIDGE_CODE_ABI");
+  cairn_sync* sync = nullptr;
+  must_ok(cairn_enrol_begin(store, url.data(), url.size(), server.pin_sha256.data(),
+                            server.pin_sha256.size(), code.data(), code.size(), "bench abi", 9,
+                            nullptr, &sync, &error),
+          "enrol abi");
+  must_ok(cairn_sync_run(sync, &error), "enrol abi");
+  cairn_sync_free(sync);
+  cairn_buffer pursuit{nullptr, 0};
+  must_ok(cairn_pursuit_start(store, "exit-tickets", 12, &pursuit, &error), "pursue abi");
+
+  double cpp_ms = 0;
+  double abi_ms = 0;
+  for (uint64_t round = 0; round < rounds; ++round) {
+    for (uint64_t i = 0; i < changes; ++i) {
+      const std::string text = "Draft " + std::to_string(round * changes + i);
+      if (Status s = device->Answer(cpp_pursuit, "context", text); !s.ok()) Die(s.ToString());
+      must_ok(cairn_pursuit_answer(store, reinterpret_cast<const char*>(pursuit.data), pursuit.len,
+                                   "context", 7, text.data(), text.size(), &error),
+              "answer abi");
+    }
+    {
+      Stopwatch watch;
+      SyncSession session = Must(SyncSession::Start(device->replica(), nullptr, {}), "sync cpp");
+      if (Status s = RunSyncSession(session, *transport, no_sleep); !s.ok()) Die(s.ToString());
+      if (session.changes().pushed < changes) Die("the C++ sync did not push every change");
+      cpp_ms += watch.ElapsedMs();
+    }
+    {
+      Stopwatch watch;
+      must_ok(cairn_sync_begin(store, nullptr, &sync, &error), "sync abi");
+      must_ok(cairn_sync_run(sync, &error), "sync abi");
+      cairn_sync_free(sync);
+      abi_ms += watch.ElapsedMs();
+    }
+  }
+  cairn_buffer_free(&pursuit);
+  cairn_store_free(store);
+  const auto n = static_cast<double>(rounds);
+  return {{"changes", changes},
+          {"rounds", rounds},
+          {"cpp_ms", cpp_ms / n},
+          {"abi_ms", abi_ms / n},
+          {"abi_over_cpp", abi_ms / cpp_ms}};
 }
 
 // Peak RSS growth in KiB while `body` runs.
@@ -157,6 +250,9 @@ int main() {
   const uint64_t made = calls / kRounds * kRounds;  // whole rounds
   const auto done = static_cast<double>(made);
 
+  const boost::json::object sync =
+      MeasureSync(work, EnvOr("BRIDGE_SYNC_CHANGES", 1000), EnvOr("BRIDGE_SYNC_ROUNDS", 5));
+
   // The long capture: first through the stream API, then a file of the same size as the
   // baseline (a sparse file, so that making it costs no time; zeros seal like any bytes).
   std::string piece(size_t{256} * 1024, '\0');
@@ -217,6 +313,7 @@ int main() {
   out["catalog_list_us"] = {{"cpp", cpp_list_ms * 1000 / done},
                             {"abi", abi_list_ms * 1000 / done},
                             {"abi_over_cpp", abi_list_ms / cpp_list_ms}};
+  if (!sync.empty()) out["sync"] = sync;
   out["capture"] = {{"bytes", capture_bytes},
                     {"stream_mb_per_s", mb / (stream_ms / 1000)},
                     {"file_mb_per_s", mb / (file_ms / 1000)},
