@@ -309,6 +309,17 @@ CAIRN_EXPORT cairn_code cairn_enrol_begin(cairn_store* store, const char* server
                                           const cairn_sync_options* options, cairn_sync** sync,
                                           cairn_error** error) CAIRN_NOEXCEPT;
 
+/* Fetches the file of evidence item `evidence` (captured on another of the teacher's devices,
+ * known here through sync) from the server into this store, in ranged GETs (the SEND's Range
+ * header; the answer's body is the range), each range made durable before the next: a fetch
+ * stopped anywhere resumes after what it kept. Driven like a sync; done at once when the store
+ * holds the file. The report's fetched_bytes and fetch_size say how far it is. */
+CAIRN_EXPORT cairn_code cairn_evidence_fetch_begin(cairn_store* store, const char* evidence,
+                                                   size_t evidence_len,
+                                                   const cairn_sync_options* options,
+                                                   cairn_sync** sync,
+                                                   cairn_error** error) CAIRN_NOEXCEPT;
+
 /* The next step into `*out`: a SyncStep. SEND: send its request, then call cairn_sync_answer or
  * cairn_sync_fail. WAIT: call again after wait_ms. DONE: the sync has ended and the function
  * returns how (CAIRN_OK; CAIRN_UNAVAILABLE when the server stayed unreachable; CAIRN_ABORTED

@@ -1,5 +1,6 @@
-// cairn_sync_* and cairn_enrol_begin: a SyncSession (cairn/sync_session.h) driven step by step by
-// the app's HTTP stack, or run whole over the built-in Beast transport.
+// cairn_sync_*, cairn_enrol_begin and cairn_evidence_fetch_begin: a SyncSession
+// (cairn/sync_session.h) driven step by step by the app's HTTP stack, or run whole over the
+// built-in Beast transport.
 //
 // Locks: the sync's own `mu`, then the store's. A step holds the store's lock only while the
 // session reads or writes the store (making the next request, taking an answer); the request
@@ -63,6 +64,8 @@ v1::SyncReport::State StateProto(SyncState state) {
       return v1::SyncReport::CHANGES;
     case SyncState::kEvidence:
       return v1::SyncReport::EVIDENCE;
+    case SyncState::kFetching:
+      return v1::SyncReport::FETCHING;
     case SyncState::kWaiting:
       return v1::SyncReport::WAITING;
     case SyncState::kDone:
@@ -101,6 +104,8 @@ void FillReport(const SyncSession& session, v1::SyncReport& out) {
     out.set_current_done_bytes(blob.done_bytes + blob.sending_bytes);
     out.set_current_size(blob.size);
   }
+  out.set_fetched_bytes(session.fetched_bytes());
+  out.set_fetch_size(session.fetch_size());
   if (session.state() == SyncState::kDone) ToErrorProto(session.outcome(), *out.mutable_outcome());
 }
 
@@ -187,6 +192,32 @@ Status EnrolBegin(cairn_store* store, const char* url_data, size_t url_len, cons
                  [&](Replica& replica, BlobStore& blobs, SyncSessionOptions session_options) {
                    return SyncSession::Enrol(replica, &blobs, settings, code, name,
                                              session_options);
+                 });
+}
+
+Status FetchBegin(cairn_store* store, const char* evidence_data, size_t evidence_len,
+                  const cairn_sync_options* options, cairn_sync** out) {
+  CAIRN_ASSIGN_OR_RETURN(const EntityId evidence,
+                         IdArgument(evidence_data, evidence_len, "evidence"));
+  TransportOptions server;
+  EvidenceRef ref;
+  CAIRN_RETURN_IF_ERROR(WithStore(store, [&](Device& device, BlobStore&) -> Status {
+    CAIRN_ASSIGN_OR_RETURN(std::optional<SyncSettings> settings,
+                           LoadSyncSettings(device.replica()));
+    if (!settings) {
+      return FailedPrecondition(
+          "this store is not enrolled with a server, so it cannot fetch evidence; enrol it "
+          "first (cairn_enrol_begin)");
+    }
+    server.server_url = settings->server_url;
+    server.pin_sha256 = settings->pin_sha256;
+    server.ca_file = settings->ca_file;
+    CAIRN_ASSIGN_OR_RETURN(ref, device.EvidenceBlob(evidence));
+    return {};
+  }));
+  return NewSync(store, options, server, out,
+                 [&](Replica& replica, BlobStore& blobs, SyncSessionOptions session_options) {
+                   return SyncSession::Fetch(replica, blobs, ref, session_options);
                  });
 }
 
@@ -413,6 +444,14 @@ cairn_code cairn_enrol_begin(cairn_store* store, const char* server_url, size_t 
   return cairn::bridge::Call(error, [&] {
     return cairn::bridge::EnrolBegin(store, server_url, server_url_len, pin_sha256, pin_sha256_len,
                                      code, code_len, device_name, device_name_len, options, sync);
+  });
+}
+
+cairn_code cairn_evidence_fetch_begin(cairn_store* store, const char* evidence, size_t evidence_len,
+                                      const cairn_sync_options* options, cairn_sync** sync,
+                                      cairn_error** error) noexcept {
+  return cairn::bridge::Call(error, [&] {
+    return cairn::bridge::FetchBegin(store, evidence, evidence_len, options, sync);
   });
 }
 

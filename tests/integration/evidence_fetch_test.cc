@@ -71,7 +71,7 @@ TEST_F(EvidenceTransferTest, FetchOnAnotherDeviceResumesAfterAKillAndAsksOnlyFor
 
   // Before the laptop has synced, the evidence item is unknown there: a clear error.
   const ProgramResult unknown = Cli(laptop, {"evidence", "fetch", evidence}, 1);
-  EXPECT_THAT(unknown.err, HasSubstr("run 'cairn sync' there and here first"));
+  EXPECT_THAT(unknown.err, HasSubstr("sync there and here first"));
   Cli(laptop, {"sync"});
 
   // A slow link (4 MiB/s): the fetch is killed once about a third of the video is on the

@@ -79,28 +79,6 @@ extern "C" void StopFetch(int /*signal*/) {
   if (g_fetch_control != nullptr) g_fetch_control->cancel.store(true);
 }
 
-// The evidence item's blob, or why there is none.
-Result<EvidenceRef> BlobOfEvidence(Replica& replica, const EntityId& id) {
-  CAIRN_ASSIGN_OR_RETURN(std::optional<EntityData> entity, replica.Get(id));
-  if (!entity || entity->deleted()) {
-    return NotFound("no evidence item " + id.ToString() +
-                    " on this device; if it was captured on another device, run 'cairn sync' "
-                    "there and here first");
-  }
-  const std::string* type = entity->GetText(kTypeField);
-  if (type == nullptr || *type != kEvidenceType) {
-    return InvalidArgument(id.ToString() +
-                           " is not an evidence item ('cairn evidence list "
-                           "PURSUIT' shows the evidence ids)");
-  }
-  const Value* value = entity->Get("blob");
-  const auto* ref = value != nullptr ? std::get_if<EvidenceRef>(value) : nullptr;
-  if (ref == nullptr) {
-    return FailedPrecondition("evidence item " + id.ToString() + " names no file");
-  }
-  return *ref;
-}
-
 // Writes the blob's plaintext to `path` (mode 0600: evidence shows children) through a
 // temporary file in the same directory, fsynced and renamed, so that `path` never holds part
 // of it. AlreadyExists if `path` exists: nothing is overwritten.
@@ -165,7 +143,7 @@ int RunEvidenceFetch(Invocation& inv) {
   Result<Device*> device = inv.OpenDevice();
   if (!device.ok()) return inv.Fail(device.status());
   Replica& replica = (*device)->replica();
-  Result<EvidenceRef> ref = BlobOfEvidence(replica, *evidence);
+  Result<EvidenceRef> ref = (*device)->EvidenceBlob(*evidence);
   if (!ref.ok()) return inv.Fail(ref.status());
   Result<std::optional<SyncSettings>> settings = LoadSyncSettings(replica);
   if (!settings.ok()) return inv.Fail(settings.status());

@@ -104,6 +104,10 @@ class Device {
                                const EvidenceRef& blob, std::string_view caption);
   Status RemoveEvidence(const EntityId& evidence);
   Result<std::vector<v1::EvidenceItem>> ListEvidence(const EntityId& pursuit);
+  // The blob an evidence item names (perhaps captured on another device: FetchBlob or a fetch
+  // session brings it). NotFound for an id this device does not know, InvalidArgument for one
+  // that is not evidence.
+  Result<EvidenceRef> EvidenceBlob(const EntityId& evidence);
 
   // Everything that keeps the pursuit from meeting its micro-credential's requirements; empty
   // when it can be submitted.

@@ -1,6 +1,7 @@
 // SyncSession: one whole sync of a device as a single sans-I/O engine — enrolment when asked,
 // then the changes (push, then pull until quiet, SyncEngine), then the evidence blobs they name
-// (BlobUploader): text before media. It is what an app drives through the mobile bridge with
+// (BlobUploader): text before media. Or, as a session of its own, the fetch of one evidence blob
+// another device captured (BlobDownloader). It is what an app drives through the mobile bridge with
 // its platform's HTTP stack (iOS URLSession, Android WorkManager), and what RunSyncSession
 // drives over a Transport.
 //
@@ -48,6 +49,7 @@ enum class SyncState : uint8_t {
   kEnrolling,  // exchanging the enrolment code for a device token
   kChanges,    // pushing and pulling changes
   kEvidence,   // uploading evidence blobs
+  kFetching,   // fetching an evidence blob
   kWaiting,    // waiting to retry after a failure
   kDone,       // ended: outcome() says how
 };
@@ -82,6 +84,10 @@ class SyncSession {
  public:
   // A sync of an enrolled replica. `blobs` may be null (no evidence was ever captured).
   static Result<SyncSession> Start(Replica& replica, BlobStore* blobs, SyncSessionOptions options);
+  // Fetches the blob `ref` into `blobs` in ranged GETs, resuming after what an earlier fetch
+  // kept; done at once when the store holds it. REQUIRES: the replica is enrolled.
+  static Result<SyncSession> Fetch(Replica& replica, BlobStore& blobs, const EvidenceRef& ref,
+                                   SyncSessionOptions options);
   // Enrols the replica with `server` using `code`, then syncs. FailedPrecondition when the
   // replica is enrolled already.
   static Result<SyncSession> Enrol(Replica& replica, BlobStore* blobs, const SyncSettings& server,
@@ -116,6 +122,10 @@ class SyncSession {
   // Empty until the evidence stage starts.
   const UploadReport& evidence() const;
   const UploadProgress& evidence_progress() const;
+  // A fetch's bytes received (kept from an earlier fetch included) and the blob's size; 0 and 0
+  // for a sync.
+  uint64_t fetched_bytes() const { return downloader_ ? downloader_->received() : 0; }
+  uint64_t fetch_size() const { return downloader_ ? downloader_->size() : 0; }
 
   // Called on the driver's thread whenever the state changes or progress moves (after each
   // answer, and after each piece of a streamed body). May read the session; must not drive it.
@@ -131,7 +141,7 @@ class SyncSession {
   void StreamBodies(uint64_t max_batch_chunks);
 
  private:
-  enum class Stage : uint8_t { kEnrol, kChanges, kEvidence, kDone };
+  enum class Stage : uint8_t { kEnrol, kChanges, kEvidence, kFetch, kDone };
   class ControlledBody;
 
   SyncSession(Replica& replica, BlobStore* blobs, SyncSessionOptions options);
@@ -140,6 +150,7 @@ class SyncSession {
   // `answered`: `why` came in an error answer (not from a request that got none).
   void RecordFailure(const Status& why, bool answered);
   void Finish(Status outcome);
+  std::string PausedMessage() const;
   void Notify();
 
   Replica* replica_;
@@ -159,6 +170,7 @@ class SyncSession {
   HttpRequest enrol_request_;
   std::optional<SyncEngine> engine_;
   std::optional<BlobUploader> uploader_;
+  std::optional<BlobDownloader> downloader_;
   SyncReport no_changes_;
   std::unique_ptr<UploadControl> control_ = std::make_unique<UploadControl>();
   std::unique_ptr<ControlledBody> body_;

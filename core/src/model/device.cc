@@ -471,6 +471,27 @@ Status Device::RemoveEvidence(const EntityId& evidence) {
   return replica_->Commit({Op::Delete(evidence)}).status();
 }
 
+Result<EvidenceRef> Device::EvidenceBlob(const EntityId& id) {
+  CAIRN_ASSIGN_OR_RETURN(std::optional<EntityData> entity, replica_->Get(id));
+  if (!entity || entity->deleted()) {
+    return NotFound("no evidence item " + id.ToString() +
+                    " on this device; if it was captured on another device, sync there and here "
+                    "first");
+  }
+  const std::string* type = entity->GetText(kTypeField);
+  if (type == nullptr || *type != kEvidenceType) {
+    return InvalidArgument(
+        id.ToString() +
+        " is not an evidence item (the pursuit's evidence list gives the evidence ids)");
+  }
+  const Value* value = entity->Get("blob");
+  const auto* ref = value != nullptr ? std::get_if<EvidenceRef>(value) : nullptr;
+  if (ref == nullptr) {
+    return FailedPrecondition("evidence item " + id.ToString() + " names no file");
+  }
+  return *ref;
+}
+
 Result<std::vector<v1::EvidenceItem>> Device::ListEvidence(const EntityId& pursuit) {
   CAIRN_ASSIGN_OR_RETURN(const std::vector<EntityData> entities,
                          replica_->ListByType(kEvidenceType));

@@ -47,6 +47,8 @@ std::string_view SyncStateName(SyncState state) {
       return "changes";
     case SyncState::kEvidence:
       return "evidence";
+    case SyncState::kFetching:
+      return "fetching";
     case SyncState::kWaiting:
       return "waiting";
     case SyncState::kDone:
@@ -69,6 +71,18 @@ Result<SyncSession> SyncSession::Start(Replica& replica, BlobStore* blobs,
                                        SyncSessionOptions options) {
   SyncSession session(replica, blobs, options);
   CAIRN_RETURN_IF_ERROR(session.BeginChanges());
+  return session;
+}
+
+Result<SyncSession> SyncSession::Fetch(Replica& replica, BlobStore& blobs, const EvidenceRef& ref,
+                                       SyncSessionOptions options) {
+  SyncSession session(replica, &blobs, options);
+  CAIRN_ASSIGN_OR_RETURN(BlobDownloader downloader, BlobDownloader::Start(replica, blobs, ref));
+  CAIRN_ASSIGN_OR_RETURN(std::optional<SyncSettings> settings, LoadSyncSettings(replica));
+  if (settings) session.server_url_ = settings->server_url;
+  session.downloader_.emplace(std::move(downloader));
+  session.stage_ = Stage::kFetch;
+  session.state_ = SyncState::kFetching;
   return session;
 }
 
@@ -147,7 +161,9 @@ void SyncSession::Finish(Status outcome) {
 }
 
 void SyncSession::RecordFailure(const Status& why, bool answered) {
-  const int failures = stage_ == Stage::kEvidence ? uploader_->consecutive_failures() : ++failures_;
+  const int failures = stage_ == Stage::kEvidence ? uploader_->consecutive_failures()
+                       : stage_ == Stage::kFetch  ? downloader_->consecutive_failures()
+                                                  : ++failures_;
   if (failures >= options_.max_consecutive_failures) {
     Finish(Unavailable("the server stayed unreachable after " + std::to_string(failures) +
                        " tries (" + why.message() +
@@ -161,6 +177,19 @@ void SyncSession::RecordFailure(const Status& why, bool answered) {
   Notify();
 }
 
+std::string SyncSession::PausedMessage() const {
+  if (downloader_) {
+    return "the fetch was paused at " + std::to_string(fetched_bytes()) + " of " +
+           std::to_string(fetch_size()) + " bytes, which are kept; fetch again to resume";
+  }
+  if (uploader_) {
+    const UploadProgress& p = evidence_progress();
+    return "the sync was paused with " + std::to_string(p.done_bytes) + " of " +
+           std::to_string(p.total_bytes) + " evidence bytes on the server; sync again to resume";
+  }
+  return "the sync was paused; sync again to resume";
+}
+
 SyncStep SyncSession::Next() {
   SyncStep step;
   // A driver that asks again before answering lost the answer (its process restarted, say).
@@ -170,12 +199,7 @@ SyncStep SyncSession::Next() {
                   "the sync was cancelled; what the server holds is kept, and the next sync "
                   "resumes from there"));
   } else if (stage_ != Stage::kDone && control_->pause.load()) {
-    const UploadProgress& p = evidence_progress();
-    Finish(Status(Code::kAborted, uploader_
-                                      ? "the sync was paused with " + std::to_string(p.done_bytes) +
-                                            " of " + std::to_string(p.total_bytes) +
-                                            " evidence bytes on the server; sync again to resume"
-                                      : std::string("the sync was paused; sync again to resume")));
+    Finish(Status(Code::kAborted, PausedMessage()));
   }
   if (stage_ == Stage::kDone) return step;
   if (wait_) {
@@ -186,6 +210,7 @@ SyncStep SyncSession::Next() {
   }
   state_ = stage_ == Stage::kEnrol     ? SyncState::kEnrolling
            : stage_ == Stage::kChanges ? SyncState::kChanges
+           : stage_ == Stage::kFetch   ? SyncState::kFetching
                                        : SyncState::kEvidence;
   if (stage_ == Stage::kEnrol) {
     step.kind = SyncStep::Kind::kSend;
@@ -204,6 +229,19 @@ SyncStep SyncSession::Next() {
       Finish(s);
       return step;
     }
+  }
+  if (stage_ == Stage::kFetch) {
+    Result<std::optional<HttpRequest>> request = downloader_->NextRequest();
+    if (!request.ok()) {
+      Finish(request.status());
+      return step;
+    }
+    if (!request->has_value()) {
+      Finish({});
+      return step;
+    }
+    step.kind = SyncStep::Kind::kSend;
+    step.request = std::move(**request);
   }
   if (stage_ == Stage::kEvidence && step.kind != SyncStep::Kind::kSend) {
     Result<std::optional<HttpRequest>> request = uploader_->NextRequest();
@@ -257,6 +295,17 @@ Status SyncSession::Answer(const HttpResponse& response) {
     }
     return {};
   }
+  if (stage_ == Stage::kFetch) {
+    const Status s = downloader_->HandleResponse(response);
+    if (!s.ok()) {
+      Finish(s);
+    } else if (downloader_->consecutive_failures() > 0) {
+      RecordFailure(StatusFromHttp(response), /*answered=*/true);
+    } else {
+      Notify();
+    }
+    return {};
+  }
   const Status s = uploader_->HandleResponse(response);
   if (!s.ok()) {
     Finish(s);
@@ -289,6 +338,7 @@ Status SyncSession::Fail(const Status& why) {
     return {};
   }
   if (stage_ == Stage::kEvidence) uploader_->HandleFailure(why);
+  if (stage_ == Stage::kFetch) downloader_->HandleFailure(why);
   RecordFailure(why, /*answered=*/false);
   return {};
 }

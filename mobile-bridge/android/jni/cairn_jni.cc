@@ -222,8 +222,8 @@ jbyteArray CredentialExport(JNIEnv* env, jclass, jlong store, jbyteArray credent
   });
 }
 
-jbyteArray CredentialVerify(JNIEnv* env, jclass, jlong store, jbyteArray file,
-                            jbyteArray file_name, jlong now_ms) {
+jbyteArray CredentialVerify(JNIEnv* env, jclass, jlong store, jbyteArray file, jbyteArray file_name,
+                            jlong now_ms) {
   const std::string bytes = Bytes(env, file);
   const std::string name = Bytes(env, file_name);
   return BufferCall(env, [&](cairn_buffer* out, cairn_error** e) {
@@ -245,8 +245,8 @@ void ConflictResolve(JNIEnv* env, jclass, jlong store, jbyteArray entity, jbyteA
   const std::string f = Bytes(env, field);
   const std::string t = Bytes(env, text);
   VoidCall(env, [&](cairn_error** e) {
-    return cairn_conflict_resolve(As<cairn_store>(store), en.data(), en.size(), f.data(),
-                                  f.size(), t.data(), t.size(), e);
+    return cairn_conflict_resolve(As<cairn_store>(store), en.data(), en.size(), f.data(), f.size(),
+                                  t.data(), t.size(), e);
   });
 }
 
@@ -364,6 +364,16 @@ jlong EnrolBegin(JNIEnv* env, jclass, jlong store, jbyteArray url, jbyteArray pi
                    return cairn_enrol_begin(As<cairn_store>(store), u.data(), u.size(), p.data(),
                                             p.size(), c.data(), c.size(), n.data(), n.size(),
                                             &options, sync, e);
+                 });
+}
+
+jlong EvidenceFetchBegin(JNIEnv* env, jclass, jlong store, jbyteArray evidence, jint bits,
+                         jobject observer) {
+  const std::string e = Bytes(env, evidence);
+  return NewSync(env, bits, observer,
+                 [&](const cairn_sync_options& options, cairn_sync** sync, cairn_error** err) {
+                   return cairn_evidence_fetch_begin(As<cairn_store>(store), e.data(), e.size(),
+                                                     &options, sync, err);
                  });
 }
 
@@ -487,6 +497,7 @@ bool Register(JNIEnv* env) {
       Method("captureFree", "(J)V", CaptureFree),
       Method("syncBegin", "(JILorg/cairn/Sync$Observer;)J", SyncBegin),
       Method("enrolBegin", "(J[B[B[B[BILorg/cairn/Sync$Observer;)J", EnrolBegin),
+      Method("evidenceFetchBegin", "(J[BILorg/cairn/Sync$Observer;)J", EvidenceFetchBegin),
       Method("syncNext", "(J)[B", SyncNext),
       Method("syncAnswer", "(J[B)V", SyncAnswer),
       Method("syncFail", "(J[B)V", SyncFail),

@@ -98,6 +98,9 @@ final class Native {
       Sync.Observer observer)
       throws CairnException;
 
+  static native long evidenceFetchBegin(
+      long store, byte[] evidence, int options, Sync.Observer observer) throws CairnException;
+
   /** A SyncStep; throws when the step is DONE and the sync failed. */
   static native byte[] syncNext(long sync) throws CairnException;
 

@@ -178,6 +178,18 @@ public final class Store implements AutoCloseable {
   }
 
   /**
+   * Fetches the file of evidence item `evidence`, captured on another of the teacher's devices,
+   * into this store; driven like a sync, resuming after what an earlier fetch kept.
+   */
+  public Sync beginFetch(String evidence, SyncOptions options, SyncListener listener)
+      throws CairnException {
+    final Sync.Observer observer = new Sync.Observer(listener);
+    return new Sync(
+        handle.call(
+            h -> Native.evidenceFetchBegin(h, Native.utf8(evidence), options.bits(), observer)));
+  }
+
+  /**
    * Enrols this store with the server at `serverUrl` using the one-time code of `cairn-server
    * enrol-code`, then syncs; `pinSha256` is the hex SHA-256 of the server's certificate, or empty.
    */

@@ -289,6 +289,33 @@ final class TeacherFlowTest {
       assertTrue(badge.getJson().contains("OpenBadgeCredential"), badge.getJson());
       assertNotNull(badge.getJws());
 
+      // Her tablet fetches the lesson video the phone captured, through the app's transport.
+      try (Store tablet = Store.open(work.resolve("tablet").toString(), () -> KEY.clone())) {
+        try (Sync sync = tablet.beginSync(new SyncOptions(), null)) {
+          sync.runOver(transport);
+        }
+        final String video =
+            tablet.evidence(pursuit).stream()
+                .filter(e -> e.getRequirementId().equals("classroom-video"))
+                .map(e -> idText(e.getId().toByteArray()))
+                .findFirst()
+                .orElseThrow();
+        final List<SyncReport> fetchReports = Collections.synchronizedList(new ArrayList<>());
+        try (Sync fetch = tablet.beginFetch(video, new SyncOptions(), fetchReports::add)) {
+          final SyncReport fetched = fetch.runOver(transport);
+          assertEquals("ok", fetched.getOutcome().getCode(), fetched.getOutcome().getMessage());
+          assertEquals(videoSize, fetched.getFetchSize());
+          assertEquals(videoSize, fetched.getFetchedBytes());
+        }
+        assertTrue(states(fetchReports).contains(SyncReport.State.FETCHING), states(fetchReports).toString());
+        // Held now: a second fetch asks nothing.
+        final int before = transport.requests.get();
+        try (Sync again = tablet.beginFetch(video, new SyncOptions(), null)) {
+          assertEquals("ok", again.runOver(transport).getOutcome().getCode());
+        }
+        assertEquals(before, transport.requests.get());
+      }
+
       // The badge as the files a wallet or a recognizer takes, verified offline on the phone.
       final Verdict packVerdict =
           store.verify(store.exportCredential(badge.getCredentialId(), "pack", false), "pack.json", 0);
@@ -310,6 +337,20 @@ final class TeacherFlowTest {
           forged.getChecksList().stream().anyMatch(c -> c.getName().equals("proof") && !c.getOk()),
           forged.toString());
     }
+  }
+
+  /** An entity id's 16 bytes as its text form, as the ABI takes ids. */
+  private static String idText(byte[] id) {
+    final String hex = java.util.HexFormat.of().formatHex(id);
+    return hex.substring(0, 8)
+            + "-"
+            + hex.substring(8, 12)
+            + "-"
+            + hex.substring(12, 16)
+            + "-"
+            + hex.substring(16, 20)
+            + "-"
+            + hex.substring(20);
   }
 
   /** A call to the issuer API over TLS pinned to the server's certificate; answers 200. */
