@@ -479,12 +479,14 @@ static void SyncStepsRefuseGarbageAndAnObserverMayCancel(const char* work) {
   const uint8_t busy[] = {0x08, 0xf7, 0x03};
   EXPECT_OK(AnswerAndStep(sync, busy, sizeof busy, &step, &error_));
   CHECK(step.len >= 2 && step.data[0] == 0x08 && step.data[1] == 0x02); /* kind: WAIT */
+  cairn_buffer_free(&step);
   EXPECT_OK(cairn_sync_next(sync, &step, &error_));
   CHECK(step.len >= 2 && step.data[0] == 0x08 && step.data[1] == 0x01); /* kind: SEND */
   const uint8_t garbled[] = {0x08, 0xc8, 0x01, 0x1a, 0x03, 0xff, 0xff, 0xff};
   EXPECT_ERROR(AnswerAndStep(sync, garbled, sizeof garbled, &step, &error_), CAIRN_INTERNAL, 0,
                "not an EnrolResponse");
   CHECK(step.len >= 2 && step.data[0] == 0x08 && step.data[1] == 0x03); /* kind: DONE */
+  cairn_buffer_free(&step);
   EXPECT_ERROR(cairn_sync_next(sync, &step, &error_), CAIRN_INTERNAL, 0, "not an EnrolResponse");
   cairn_buffer_free(&step);
   cairn_sync_free(sync);
@@ -495,6 +497,7 @@ static void SyncStepsRefuseGarbageAndAnObserverMayCancel(const char* work) {
                               TEXT("phone"), &options, &sync, &error_));
   cancel_me = sync;
   EXPECT_OK(cairn_sync_next(sync, &step, &error_));
+  cairn_buffer_free(&step);
   EXPECT_OK(cairn_sync_fail(sync, TEXT("the network is down"), &error_));
   EXPECT_ERROR(cairn_sync_next(sync, &step, &error_), CAIRN_ABORTED, 1, "cancelled");
   CHECK(reports >= 3); /* enrolling, waiting, done */
