@@ -149,6 +149,14 @@ class SyncSession {
   Status BeginEvidence();
   // `answered`: `why` came in an error answer (not from a request that got none).
   void RecordFailure(const Status& why, bool answered);
+  static SyncState StateOf(Stage stage);
+  // Puts an engine's next request into `step`. False when it has none (its stage is over) or
+  // failed (the session is then done).
+  bool TakeRequest(Result<std::optional<HttpRequest>> request, SyncStep& step);
+  // Settles an answer as the change engine read it: on, a wait, or the end (annotated `where`).
+  void TakeAnswer(const Status& s, const std::string& where);
+  // The same for a blob engine, which keeps its own count of failures in a row.
+  void TakeBlobAnswer(const Status& s, int failures, const HttpResponse& response);
   void Finish(Status outcome);
   std::string PausedMessage() const;
   void Notify();

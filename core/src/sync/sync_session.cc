@@ -82,7 +82,7 @@ Result<SyncSession> SyncSession::Fetch(Replica& replica, BlobStore& blobs, const
   if (settings) session.server_url_ = settings->server_url;
   session.downloader_.emplace(std::move(downloader));
   session.stage_ = Stage::kFetch;
-  session.state_ = SyncState::kFetching;
+  session.state_ = StateOf(session.stage_);
   return session;
 }
 
@@ -94,7 +94,7 @@ Result<SyncSession> SyncSession::Enrol(Replica& replica, BlobStore* blobs,
   session.server_ = server;
   session.server_url_ = server.server_url;
   session.stage_ = Stage::kEnrol;
-  session.state_ = SyncState::kEnrolling;
+  session.state_ = StateOf(session.stage_);
   return session;
 }
 
@@ -104,7 +104,7 @@ Status SyncSession::BeginChanges() {
   if (settings) server_url_ = settings->server_url;
   engine_.emplace(std::move(engine));
   stage_ = Stage::kChanges;
-  state_ = SyncState::kChanges;
+  state_ = StateOf(stage_);
   return {};
 }
 
@@ -120,7 +120,7 @@ Status SyncSession::BeginEvidence() {
     uploader_->StreamChunkBodies(options_.max_streamed_batch_chunks);
   }
   stage_ = Stage::kEvidence;
-  state_ = SyncState::kEvidence;
+  state_ = StateOf(stage_);
   failures_ = 0;
   return {};
 }
@@ -177,6 +177,54 @@ void SyncSession::RecordFailure(const Status& why, bool answered) {
   Notify();
 }
 
+SyncState SyncSession::StateOf(Stage stage) {
+  switch (stage) {
+    case Stage::kEnrol:
+      return SyncState::kEnrolling;
+    case Stage::kChanges:
+      return SyncState::kChanges;
+    case Stage::kEvidence:
+      return SyncState::kEvidence;
+    case Stage::kFetch:
+      return SyncState::kFetching;
+    case Stage::kDone:
+      break;
+  }
+  return SyncState::kDone;
+}
+
+bool SyncSession::TakeRequest(Result<std::optional<HttpRequest>> request, SyncStep& step) {
+  if (!request.ok()) {
+    Finish(request.status());
+    return false;
+  }
+  if (!request->has_value()) return false;
+  step.kind = SyncStep::Kind::kSend;
+  step.request = std::move(**request);
+  return true;
+}
+
+void SyncSession::TakeAnswer(const Status& s, const std::string& where) {
+  if (s.ok()) {
+    failures_ = 0;
+    Notify();
+  } else if (s.retryable()) {
+    RecordFailure(s, /*answered=*/true);
+  } else {
+    Finish(where.empty() ? s : s.Annotate(where));
+  }
+}
+
+void SyncSession::TakeBlobAnswer(const Status& s, int failures, const HttpResponse& response) {
+  if (!s.ok()) {
+    Finish(s);
+  } else if (failures > 0) {
+    RecordFailure(StatusFromHttp(response), /*answered=*/true);
+  } else {
+    Notify();
+  }
+}
+
 std::string SyncSession::PausedMessage() const {
   if (downloader_) {
     return "the fetch was paused at " + std::to_string(fetched_bytes()) + " of " +
@@ -208,54 +256,25 @@ SyncStep SyncSession::Next() {
     wait_.reset();
     return step;
   }
-  state_ = stage_ == Stage::kEnrol     ? SyncState::kEnrolling
-           : stage_ == Stage::kChanges ? SyncState::kChanges
-           : stage_ == Stage::kFetch   ? SyncState::kFetching
-                                       : SyncState::kEvidence;
+  state_ = StateOf(stage_);
   if (stage_ == Stage::kEnrol) {
     step.kind = SyncStep::Kind::kSend;
     step.request = enrol_request_;
   }
-  if (stage_ == Stage::kChanges) {
-    Result<std::optional<HttpRequest>> request = engine_->NextRequest();
-    if (!request.ok()) {
-      Finish(request.status());
-      return step;
-    }
-    if (request->has_value()) {
-      step.kind = SyncStep::Kind::kSend;
-      step.request = std::move(**request);
-    } else if (Status s = BeginEvidence(); !s.ok()) {
-      Finish(s);
-      return step;
-    }
+  if (stage_ == Stage::kChanges && !TakeRequest(engine_->NextRequest(), step) &&
+      stage_ != Stage::kDone) {
+    if (Status s = BeginEvidence(); !s.ok()) Finish(s);
   }
-  if (stage_ == Stage::kFetch) {
-    Result<std::optional<HttpRequest>> request = downloader_->NextRequest();
-    if (!request.ok()) {
-      Finish(request.status());
-      return step;
-    }
-    if (!request->has_value()) {
-      Finish({});
-      return step;
-    }
-    step.kind = SyncStep::Kind::kSend;
-    step.request = std::move(**request);
+  if (stage_ == Stage::kFetch && !TakeRequest(downloader_->NextRequest(), step) &&
+      stage_ != Stage::kDone) {
+    Finish({});
   }
   if (stage_ == Stage::kEvidence && step.kind != SyncStep::Kind::kSend) {
-    Result<std::optional<HttpRequest>> request = uploader_->NextRequest();
-    if (!request.ok()) {
-      Finish(request.status());
-      return step;
-    }
-    if (!request->has_value()) {
+    if (TakeRequest(uploader_->NextRequest(), step)) {
+      step.streamed_body_bytes = uploader_->streamed_body_bytes();
+    } else if (stage_ != Stage::kDone) {
       Finish({});
-      return step;
     }
-    step.kind = SyncStep::Kind::kSend;
-    step.request = std::move(**request);
-    step.streamed_body_bytes = uploader_->streamed_body_bytes();
   }
   if (stage_ == Stage::kDone) return step;
   in_flight_ = true;
@@ -270,49 +289,28 @@ Status SyncSession::Answer(const HttpResponse& response) {
         "an answer came with no request in flight; ask for the next step first");
   }
   in_flight_ = false;
-  if (stage_ == Stage::kEnrol) {
-    Status s = FinishEnrolment(*replica_, server_, response);
-    if (s.ok()) s = BeginChanges();
-    if (s.ok()) {
-      failures_ = 0;
-      Notify();
-    } else if (s.retryable()) {
-      RecordFailure(s, /*answered=*/true);
-    } else {
-      Finish(s);
+  switch (stage_) {
+    case Stage::kEnrol: {
+      Status s = FinishEnrolment(*replica_, server_, response);
+      if (s.ok()) s = BeginChanges();
+      TakeAnswer(s, "");
+      break;
     }
-    return {};
-  }
-  if (stage_ == Stage::kChanges) {
-    const Status s = engine_->HandleResponse(response);
-    if (s.ok()) {
-      failures_ = 0;
-      Notify();
-    } else if (s.retryable()) {
-      RecordFailure(s, /*answered=*/true);
-    } else {
-      Finish(s.Annotate("syncing with " + server_url_));
+    case Stage::kChanges:
+      TakeAnswer(engine_->HandleResponse(response), "syncing with " + server_url_);
+      break;
+    case Stage::kFetch: {
+      const Status s = downloader_->HandleResponse(response);
+      TakeBlobAnswer(s, downloader_->consecutive_failures(), response);
+      break;
     }
-    return {};
-  }
-  if (stage_ == Stage::kFetch) {
-    const Status s = downloader_->HandleResponse(response);
-    if (!s.ok()) {
-      Finish(s);
-    } else if (downloader_->consecutive_failures() > 0) {
-      RecordFailure(StatusFromHttp(response), /*answered=*/true);
-    } else {
-      Notify();
+    case Stage::kEvidence: {
+      const Status s = uploader_->HandleResponse(response);
+      TakeBlobAnswer(s, uploader_->consecutive_failures(), response);
+      break;
     }
-    return {};
-  }
-  const Status s = uploader_->HandleResponse(response);
-  if (!s.ok()) {
-    Finish(s);
-  } else if (uploader_->consecutive_failures() > 0) {
-    RecordFailure(StatusFromHttp(response), /*answered=*/true);
-  } else {
-    Notify();
+    case Stage::kDone:
+      break;
   }
   return {};
 }

@@ -142,39 +142,6 @@ void StoreFree(JNIEnv*, jclass, jlong store) { cairn_store_free(As<cairn_store>(
 
 // ---- Catalog, pursuits, evidence, what comes back. ----
 
-jbyteArray CatalogList(JNIEnv* env, jclass, jlong store) {
-  return BufferCall(env, [&](cairn_buffer* out, cairn_error** e) {
-    return cairn_catalog_list(As<cairn_store>(store), out, e);
-  });
-}
-
-jbyteArray CatalogShow(JNIEnv* env, jclass, jlong store, jbyteArray id) {
-  const std::string text = Bytes(env, id);
-  return BufferCall(env, [&](cairn_buffer* out, cairn_error** e) {
-    return cairn_catalog_show(As<cairn_store>(store), text.data(), text.size(), out, e);
-  });
-}
-
-jbyteArray CatalogSearch(JNIEnv* env, jclass, jlong store, jbyteArray query) {
-  const std::string text = Bytes(env, query);
-  return BufferCall(env, [&](cairn_buffer* out, cairn_error** e) {
-    return cairn_catalog_search(As<cairn_store>(store), text.data(), text.size(), out, e);
-  });
-}
-
-jbyteArray PursuitStart(JNIEnv* env, jclass, jlong store, jbyteArray id) {
-  const std::string text = Bytes(env, id);
-  return BufferCall(env, [&](cairn_buffer* out, cairn_error** e) {
-    return cairn_pursuit_start(As<cairn_store>(store), text.data(), text.size(), out, e);
-  });
-}
-
-jbyteArray PursuitList(JNIEnv* env, jclass, jlong store) {
-  return BufferCall(env, [&](cairn_buffer* out, cairn_error** e) {
-    return cairn_pursuit_list(As<cairn_store>(store), out, e);
-  });
-}
-
 void PursuitAnswer(JNIEnv* env, jclass, jlong store, jbyteArray pursuit, jbyteArray question,
                    jbyteArray text) {
   const std::string p = Bytes(env, pursuit);
@@ -194,21 +161,22 @@ void PursuitReflect(JNIEnv* env, jclass, jlong store, jbyteArray pursuit, jbyteA
   });
 }
 
-// The calls that take a store and a pursuit and fill a buffer.
-using PursuitBufferFn = cairn_code (*)(cairn_store*, const char*, size_t, cairn_buffer*,
-                                       cairn_error**) noexcept;
+// The two shapes most calls share: a store to a buffer, and a store and one text to a buffer.
+using StoreBufferFn = cairn_code (*)(cairn_store*, cairn_buffer*, cairn_error**) noexcept;
+using TextBufferFn = cairn_code (*)(cairn_store*, const char*, size_t, cairn_buffer*,
+                                    cairn_error**) noexcept;
 
-template <PursuitBufferFn Fn>
-jbyteArray PursuitBuffer(JNIEnv* env, jclass, jlong store, jbyteArray pursuit) {
-  const std::string p = Bytes(env, pursuit);
-  return BufferCall(env, [&](cairn_buffer* out, cairn_error** e) {
-    return Fn(As<cairn_store>(store), p.data(), p.size(), out, e);
-  });
+template <StoreBufferFn Fn>
+jbyteArray StoreBuffer(JNIEnv* env, jclass, jlong store) {
+  return BufferCall(
+      env, [&](cairn_buffer* out, cairn_error** e) { return Fn(As<cairn_store>(store), out, e); });
 }
 
-jbyteArray CredentialList(JNIEnv* env, jclass, jlong store) {
+template <TextBufferFn Fn>
+jbyteArray TextBuffer(JNIEnv* env, jclass, jlong store, jbyteArray text) {
+  const std::string t = Bytes(env, text);
   return BufferCall(env, [&](cairn_buffer* out, cairn_error** e) {
-    return cairn_credential_list(As<cairn_store>(store), out, e);
+    return Fn(As<cairn_store>(store), t.data(), t.size(), out, e);
   });
 }
 
@@ -230,12 +198,6 @@ jbyteArray CredentialVerify(JNIEnv* env, jclass, jlong store, jbyteArray file, j
     return cairn_credential_verify(As<cairn_store>(store),
                                    reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
                                    name.data(), name.size(), static_cast<int64_t>(now_ms), out, e);
-  });
-}
-
-jbyteArray ConflictList(JNIEnv* env, jclass, jlong store) {
-  return BufferCall(env, [&](cairn_buffer* out, cairn_error** e) {
-    return cairn_conflict_list(As<cairn_store>(store), out, e);
   });
 }
 
@@ -474,23 +436,23 @@ bool Register(JNIEnv* env) {
       Method("storeOpen", "([BLorg/cairn/KeyProvider;)J", StoreOpen),
       Method("storeClose", "(J)V", StoreClose),
       Method("storeFree", "(J)V", StoreFree),
-      Method("catalogList", "(J)[B", CatalogList),
-      Method("catalogShow", "(J[B)[B", CatalogShow),
-      Method("catalogSearch", "(J[B)[B", CatalogSearch),
-      Method("pursuitStart", "(J[B)[B", PursuitStart),
-      Method("pursuitList", "(J)[B", PursuitList),
+      Method("catalogList", "(J)[B", StoreBuffer<cairn_catalog_list>),
+      Method("catalogShow", "(J[B)[B", TextBuffer<cairn_catalog_show>),
+      Method("catalogSearch", "(J[B)[B", TextBuffer<cairn_catalog_search>),
+      Method("pursuitStart", "(J[B)[B", TextBuffer<cairn_pursuit_start>),
+      Method("pursuitList", "(J)[B", StoreBuffer<cairn_pursuit_list>),
       Method("pursuitAnswer", "(J[B[B[B)V", PursuitAnswer),
       Method("pursuitReflect", "(J[B[B)V", PursuitReflect),
-      Method("pursuitCheck", "(J[B)[B", PursuitBuffer<cairn_pursuit_check>),
-      Method("pursuitSubmit", "(J[B)[B", PursuitBuffer<cairn_pursuit_submit>),
-      Method("pursuitAssessments", "(J[B)[B", PursuitBuffer<cairn_pursuit_assessments>),
-      Method("credentialList", "(J)[B", CredentialList),
+      Method("pursuitCheck", "(J[B)[B", TextBuffer<cairn_pursuit_check>),
+      Method("pursuitSubmit", "(J[B)[B", TextBuffer<cairn_pursuit_submit>),
+      Method("pursuitAssessments", "(J[B)[B", TextBuffer<cairn_pursuit_assessments>),
+      Method("credentialList", "(J)[B", StoreBuffer<cairn_credential_list>),
       Method("credentialExport", "(J[B[BZ)[B", CredentialExport),
       Method("credentialVerify", "(J[B[BJ)[B", CredentialVerify),
-      Method("conflictList", "(J)[B", ConflictList),
+      Method("conflictList", "(J)[B", StoreBuffer<cairn_conflict_list>),
       Method("conflictResolve", "(J[B[B[B)V", ConflictResolve),
       Method("evidenceCaptureFile", "(J[B[B[B[B)[B", EvidenceCaptureFile),
-      Method("evidenceList", "(J[B)[B", PursuitBuffer<cairn_evidence_list>),
+      Method("evidenceList", "(J[B)[B", TextBuffer<cairn_evidence_list>),
       Method("captureBegin", "(J[B[B[B)J", CaptureBegin),
       Method("captureWrite", "(J[BII)V", CaptureWrite),
       Method("captureFinish", "(J)[B", CaptureFinish),
