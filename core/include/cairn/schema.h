@@ -50,6 +50,12 @@ class Schema {
   // Whether concurrent losers of (type, field) are shown as conflicts.
   bool IsFreeText(std::string_view type, std::string_view field) const;
 
+  // The types in name order, and one type's rules (nullptr for an unknown type): for tools
+  // and for the test that holds docs/protocol.md "Entities" to the schema.
+  std::vector<std::string_view> Types() const;
+  const std::vector<FieldRule>* FieldsOf(std::string_view type) const;
+  bool IsDeletable(std::string_view type) const;
+
  private:
   const FieldRule* Find(std::string_view type, std::string_view field) const;
   struct TypeRules {

@@ -186,7 +186,7 @@ const Schema& CairnSchema() {
     s->Add(
         std::string(kCredentialType),
         {text("credential_id"), text("kind"), text("subject_id"), text("title"),
-         of("submission", ValueType::kEntity), text("json"), text("jws"),
+         of("submission", ValueType::kEntity), text("json"), text("jws"), text("clr"),
          of("issued_at_ms", ValueType::kInteger), of("valid_until_ms", ValueType::kInteger),
          text("status"), text("revocation_reason"), text("issuer_did_document"),
          text("issuer_jwks"), text("status_list"), of("status_checked_at_ms", ValueType::kInteger)},

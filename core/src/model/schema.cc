@@ -9,6 +9,23 @@ Schema& Schema::Add(std::string type, std::vector<FieldRule> fields, bool deleta
 
 bool Schema::HasType(std::string_view type) const { return types_.find(type) != types_.end(); }
 
+std::vector<std::string_view> Schema::Types() const {
+  std::vector<std::string_view> types;
+  types.reserve(types_.size());
+  for (const auto& [name, rules] : types_) types.emplace_back(name);
+  return types;
+}
+
+const std::vector<FieldRule>* Schema::FieldsOf(std::string_view type) const {
+  const auto it = types_.find(type);
+  return it == types_.end() ? nullptr : &it->second.fields;
+}
+
+bool Schema::IsDeletable(std::string_view type) const {
+  const auto it = types_.find(type);
+  return it != types_.end() && it->second.deletable;
+}
+
 const FieldRule* Schema::Find(std::string_view type, std::string_view field) const {
   const auto it = types_.find(type);
   if (it == types_.end()) return nullptr;
