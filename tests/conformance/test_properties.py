@@ -1,8 +1,9 @@
 """Property tests of the contract, with fixed seeds: random valid change batches built from
 docs/protocol.md "Entities" (every field a device may write, with its documented value type) are
 accepted and come back to another device exactly; each one broken in one documented way is
-refused with a 4xx or a refusal that names the field; random HTTP requests never get a 5xx and
-always get a documented error. CAIRN_PROPERTY_CASES (default 60 batches, 300 requests) and
+refused with a 4xx or a refusal that names the field; random protobuf bodies of each route's
+message get its answer or a documented refusal; random HTTP requests never get a 5xx and always
+get a documented error. CAIRN_PROPERTY_CASES (default 60 batches, 300 requests) and
 CAIRN_PROPERTY_SEED make the longer run by hand."""
 
 import os
@@ -14,7 +15,7 @@ import changes
 import fixture
 import wire
 from changes import Blob, EntityRef, Evidence, Flag, Integer, Real, Text, put
-from cairn.v1 import sync_pb2
+from cairn.v1 import blob_pb2, sync_pb2
 
 CASES = int(os.environ.get("CAIRN_PROPERTY_CASES", "60"))
 SEED = int(os.environ.get("CAIRN_PROPERTY_SEED", "20261207"))
@@ -191,6 +192,48 @@ class PropertyTest(unittest.TestCase):
         change.ops.append(put(entity, field_name(rng, name), Text(marker)))
         body = changes.encode([change])
         return body.replace(marker.encode("utf-8"), b"\xff\xfe\xfd" * 3), "UTF-8"
+
+    def test_random_protobuf_bodies_are_answered_or_refused_as_documented(self):
+        rng = random.Random(SEED + 3)
+        device = fixture.enrol()
+        big = lambda bits: rng.choice([0, 1, rng.randrange(2**bits), 2**bits - 1])
+        for case in range(CASES * 2):
+            kind = case % 3
+            if kind == 0:
+                request = sync_pb2.PullRequest(cursor=big(64), max_changes=big(32))
+                answer = device.client.call("POST", "/v1/pull", request)
+                self.assertEqual(answer.status, 200, request)
+                page = sync_pb2.PullResponse.FromString(answer.body)
+                pulled = changes.decode(page.batch)
+                # At most max_changes (default 2,000, capped at 10,000); nothing past the end.
+                limit = min(request.max_changes or 2000, 10000)
+                self.assertLessEqual(len(pulled), limit, request)
+                if request.cursor >= 2**40:
+                    self.assertEqual((pulled, page.more), ([], False), request)
+            elif kind == 1:
+                request = sync_pb2.EnrolRequest(
+                    code="".join(rng.choice("abc-123") for _ in range(rng.randrange(30))),
+                    actor=bytes(rng.randrange(256) for _ in range(rng.choice([0, 15, 16, 17]))),
+                    device_name="x" * rng.randrange(300))
+                answer = wire.Client(device.client.connection).call("POST", "/v1/enrol", request)
+                self.assertIn(answer.status, (400, 401), request)
+                answer.error()
+            else:
+                size = big(rng.choice([8, 20, 40, 64]))
+                hashes = [bytes(rng.randrange(256) for _ in range(rng.choice([32, 32, 31])))
+                          for _ in range(rng.choice([0, 1, 2, min(size // 65536 + 1, 64)]))]
+                offer = blob_pb2.BlobOffer(size=size, chunk_size=rng.choice([65536, 65536, 0, 1]),
+                                           media_type=rng.choice(["video/mp4", "", "x"]),
+                                           chunk_sha256=hashes)
+                name = bytes(rng.randrange(256) for _ in range(32)).hex()
+                answer = device.client.call("PUT", "/v1/blobs/" + name, offer)
+                if answer.status == 200:
+                    status = blob_pb2.BlobStatus.FromString(answer.body)
+                    self.assertEqual(status.size, size)
+                    self.assertEqual(len(hashes), max(1, -(-size // 65536)))
+                else:
+                    self.assertIn(answer.status, (400, 413, 429), offer)
+                    answer.error()
 
     def test_random_requests_never_get_a_5xx_and_always_a_documented_error(self):
         rng = random.Random(SEED + 2)

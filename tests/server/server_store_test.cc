@@ -78,6 +78,14 @@ TEST(ServerStoreTest, AccountsAndLogSurviveReopening) {
   EXPECT_EQ(pulled->changes[0].actor, committed.actor);
   EXPECT_EQ(pulled->changes[0].hlc, committed.hlc);
   EXPECT_FALSE(pulled->more);
+  // A cursor past every server seq, however large (2^63 and beyond are not negative), holds
+  // nothing new.
+  for (const uint64_t cursor : {pulled->cursor, uint64_t{1} << 63, ~uint64_t{0}}) {
+    Result<PullResult> past = (*store)->Pull(*principal, cursor, 100, 1 << 20);
+    ASSERT_THAT(past.status(), IsOk());
+    EXPECT_THAT(past->changes, SizeIs(0)) << cursor;
+    EXPECT_EQ(past->cursor, cursor);
+  }
   // A second change of the scope actor follows the first, stamped later.
   Result<Change> next = (*store)->CommitServerChange(
       EducatorScopeName(user_id), {Op::Put(committed.ops[0].entity, "status", "y")});

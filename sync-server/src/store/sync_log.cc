@@ -1,6 +1,7 @@
 // The server log: push (validate, authorise, append), pull (read from a cursor) and the server's
 // own changes.
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -400,7 +401,10 @@ Result<PullResult> ServerStore::Pull(const Principal& principal, uint64_t cursor
   CAIRN_RETURN_IF_ERROR(reader->Exec("BEGIN"));
   for (const int64_t scope : principal.read_scopes) {
     select.Reset();
-    select.Bind(1, scope).Bind(2, static_cast<int64_t>(cursor));
+    // Server seqs are SQLite integers (below 2^63): a larger cursor is past every one of them,
+    // not the negative number its bits would make.
+    select.Bind(1, scope).Bind(
+        2, static_cast<int64_t>(std::min<uint64_t>(cursor, std::numeric_limits<int64_t>::max())));
     select.Bind(3, static_cast<int64_t>(max_changes) + 1);
     uint32_t n = 0;
     while (true) {
