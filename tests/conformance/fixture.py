@@ -12,6 +12,7 @@ from typing import Dict, List, Optional
 import changes
 import wire
 from cairn.v1 import catalog_pb2, sync_pb2
+from server import Server
 
 ISSUER = "northbridge-institute"
 _state: Dict[str, object] = {}
@@ -19,7 +20,6 @@ _state: Dict[str, object] = {}
 
 def server():
     if "server" not in _state:
-        from server import Server
         work = tempfile.mkdtemp(prefix="cairn-conformance-")
         s = Server(os.environ["CAIRN_SERVER"], work)
         s.admin("catalog", "publish", os.environ["CAIRN_CATALOG"])

@@ -10,8 +10,9 @@ import unittest
 
 import changes
 import fixture
+import wire
 from changes import Blob, EntityRef, Evidence, Integer, Text, put
-from cairn.v1 import blob_pb2, model_pb2, sync_pb2
+from cairn.v1 import blob_pb2, model_pb2
 from test_blobs import offer_of, status_of
 
 CHUNK = 65536
@@ -26,7 +27,8 @@ class SubmissionTest(unittest.TestCase):
 
     def submit(self, files):
         """Pushes a pursuit with `files` ({requirement: [(bytes, media type)]}), its answers and
-        a submission snapshot; uploads every file; returns (submission id, {sha256: bytes})."""
+        a submission snapshot; uploads every file; returns (submission id, {sha256: (bytes,
+        media type)}, pursuit id)."""
         pursuit, submission = changes.uuid7(), changes.uuid7()
         answers = {q.id: f"Answer to {q.id}: " + "words " * max(q.min_words, 1)
                    for q in self.definition.requirements.overview_questions}
@@ -75,7 +77,7 @@ class SubmissionTest(unittest.TestCase):
             done = status_of(self.device.client.raw("POST", path + "/chunks/0", data))
             self.assertEqual(done.state, blob_pb2.BLOB_STATE_PRESENT)
         self.assertTrue(self.submission_status(sid).complete)
-        return sid, blobs
+        return sid, blobs, pursuit
 
     def submission_status(self, sid) -> blob_pb2.SubmissionStatus:
         answer = self.device.client.raw("GET", f"/v1/submissions/{sid}/status")
@@ -88,7 +90,7 @@ class SubmissionTest(unittest.TestCase):
 
     def test_a_submission_is_assessed_awarded_and_its_badge_reaches_the_device(self):
         video = os.urandom(3 * CHUNK + 11)
-        sid, blobs = self.submit({"classroom-video": [(video, "video/mp4")],
+        sid, blobs, pursuit = self.submit({"classroom-video": [(video, "video/mp4")],
                                   "student-work": [(os.urandom(900), "image/jpeg"),
                                                    (os.urandom(800), "application/pdf")]})
         listed = self.issuer.json("GET", "/v1/issuer/submissions?state=complete")
@@ -137,9 +139,10 @@ class SubmissionTest(unittest.TestCase):
         by_type = {}
         for entity, fields in state.items():
             by_type.setdefault(fields.get("type"), []).append(fields)
-        # The submission's type came from this device, whose own changes a pull skips; the
-        # server's status change on it comes down.
+        # The submission's and the pursuit's types came from this device, whose own changes a
+        # pull skips; the server's status changes on them come down.
         self.assertEqual(state[changes.uuid_bytes(sid)]["status"], Text("awarded"))
+        self.assertEqual(state[pursuit]["status"], Text("awarded"))
         assessment = by_type[Text("assessment")][0]
         self.assertEqual(assessment["decision"], Text("award"))
         scores = model_pb2.Assessment.FromString(assessment["scores"].data)
@@ -166,7 +169,7 @@ class SubmissionTest(unittest.TestCase):
         self.assertIn("status", [c["name"] for c in verdict["checks"] if not c["ok"]])
 
     def test_the_issuer_api_refuses_what_the_document_refuses(self):
-        sid, _ = self.submit({"classroom-video": [(os.urandom(100), "video/mp4")],
+        sid, _, _ = self.submit({"classroom-video": [(os.urandom(100), "video/mp4")],
                               "student-work": [(os.urandom(90), "image/png"),
                                                (os.urandom(80), "image/png")]})
         path = f"/v1/issuer/submissions/{sid}/assessment"
@@ -193,7 +196,7 @@ class SubmissionTest(unittest.TestCase):
                                       {"decision": "award", "confirmed_by": "L"})
         self.assertEqual(overridden.status, 422)
         # Another token, or a device token, sees nothing.
-        device_token = self.issuer.__class__(self.issuer.connection, self.device.client.token)
+        device_token = wire.Client(self.issuer.connection, self.device.client.token)
         self.assertEqual(device_token.json("GET", "/v1/issuer/submissions").status, 401)
         self.assertEqual(self.issuer.json("GET", "/v1/issuer/submissions/"
                                           + changes.uuid_text(changes.uuid7())).status, 404)
