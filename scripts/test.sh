@@ -42,13 +42,21 @@ fi
 
 build_and_test asan -LE network
 
-echo "== fuzz: libFuzzer smoke runs of the change batch decoder and the server's request handling"
+echo "== fuzz: libFuzzer smoke runs of every decoder of network and file input"
+fuzzers=(change_batch catalog_text sync_request blob_request issuer_request)
 cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz -j "$jobs" --target change_batch_fuzzer sync_request_fuzzer
+cmake --build --preset fuzz -j "$jobs" --target "${fuzzers[@]/%/_fuzzer}"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-for target in change_batch sync_request; do
+for target in "${fuzzers[@]}"; do
   mkdir -p "$scratch/$target"
-  "build/fuzz/tests/fuzz/${target}_fuzzer" -max_total_time="${CAIRN_FUZZ_SECONDS:-30}" \
-    -max_len=4096 -print_final_stats=1 "$scratch/$target" "tests/fuzz/corpus/$target"
+  seeds=("tests/fuzz/corpus/$target")
+  max_len=4096
+  # The catalog's seeds are the example catalog's own micro-credentials (a few KiB each).
+  if [ "$target" = catalog_text ]; then
+    seeds=(docs/examples/catalog/micro-credentials)
+    max_len=16384
+  fi
+  "build/fuzz/tests/fuzz/${target}_fuzzer" -max_total_time="${CAIRN_FUZZ_SECONDS:-20}" \
+    -max_len="$max_len" -print_final_stats=1 "$scratch/$target" "${seeds[@]}"
 done
